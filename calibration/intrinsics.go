@@ -1,0 +1,52 @@
+package calibration
+
+import "fmt"
+
+// Intrinsics are pinhole intrinsics in pixels of one particular image size.
+type Intrinsics struct {
+	Fx, Fy, Cx, Cy float64
+}
+
+// ResizeCrop is the pipeline's exact image geometry: take the window (CropX, CropY, CropW, CropH)
+// of the source image, then resize it to OutW × OutH. Pixel centres are at integer coordinates and
+// resizing maps pixel edges onto pixel edges (OpenCV's convention), so a source coordinate u maps to
+// (u − CropX + 0.5)·OutW/CropW − 0.5.
+type ResizeCrop struct {
+	SrcW, SrcH   int
+	CropX, CropY int
+	CropW, CropH int
+	OutW, OutH   int
+}
+
+// Validate reports a window outside the source image or an empty size.
+func (rc ResizeCrop) Validate() error {
+	switch {
+	case rc.SrcW <= 0 || rc.SrcH <= 0:
+		return fmt.Errorf("calibration: source size %dx%d must be positive", rc.SrcW, rc.SrcH)
+	case rc.CropW <= 0 || rc.CropH <= 0:
+		return fmt.Errorf("calibration: crop size %dx%d must be positive", rc.CropW, rc.CropH)
+	case rc.OutW <= 0 || rc.OutH <= 0:
+		return fmt.Errorf("calibration: output size %dx%d must be positive", rc.OutW, rc.OutH)
+	case rc.CropX < 0 || rc.CropY < 0 || rc.CropX+rc.CropW > rc.SrcW || rc.CropY+rc.CropH > rc.SrcH:
+		return fmt.Errorf("calibration: crop window x=%d y=%d %dx%d lies outside the %dx%d image",
+			rc.CropX, rc.CropY, rc.CropW, rc.CropH, rc.SrcW, rc.SrcH)
+	}
+	return nil
+}
+
+// ScaleX is the horizontal resize factor (output pixels per source pixel).
+func (rc ResizeCrop) ScaleX() float64 { return float64(rc.OutW) / float64(rc.CropW) }
+
+// ScaleY is the vertical resize factor (output pixels per source pixel).
+func (rc ResizeCrop) ScaleY() float64 { return float64(rc.OutH) / float64(rc.CropH) }
+
+// Apply returns the intrinsics of the output image given those of the source image.
+func (rc ResizeCrop) Apply(in Intrinsics) Intrinsics {
+	sx, sy := rc.ScaleX(), rc.ScaleY()
+	return Intrinsics{
+		Fx: in.Fx * sx,
+		Fy: in.Fy * sy,
+		Cx: (in.Cx-float64(rc.CropX)+0.5)*sx - 0.5,
+		Cy: (in.Cy-float64(rc.CropY)+0.5)*sy - 0.5,
+	}
+}
