@@ -124,13 +124,14 @@ def project(points, k, t=None, eps=1e-7):
     """Homogeneous points [B,4,N] -> pixel coordinates [B,2,N] and depth [B,1,N] in the camera of K.
 
     ``t`` [B,4,4], when given, first moves the points into that camera (e.g. T_prev_from_cur to
-    project current-frame points into the previous image).
+    project current-frame points into the previous image). Depth is clamped to ``eps`` before
+    the division, so points behind the camera land far outside the image.
     """
     if t is not None:
         points = torch.bmm(t, points)
     cam = torch.bmm(k[:, :3, :3], points[:, :3, :])
     z = cam[:, 2:3, :]
-    pix = cam[:, :2, :] / (z + eps)
+    pix = cam[:, :2, :] / z.clamp(min=eps)
     return pix, z
 
 

@@ -1,0 +1,98 @@
+// Package testmodel gives tests a real exported student: the training recipe's export run on a
+// seeded random init, at a small input size, cached under build/testmodels/ in the repository.
+//
+// Tests that need it fail (never skip) with a message naming `make setup` when Python or torch is
+// missing, so a machine without them cannot pass quietly.
+package testmodel
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// Python is the interpreter the recipe runs on: Debian's, with python3-torch.
+const Python = "/usr/bin/python3"
+
+// Spec names one exported test model.
+type Spec struct {
+	Encoder       string // lite or resnet18
+	Width, Height int
+	Seed          int
+}
+
+// Lite is the default test model: the lite encoder at 128×64.
+var Lite = Spec{Encoder: "lite", Width: 128, Height: 64, Seed: 7}
+
+func (s Spec) name() string {
+	return fmt.Sprintf("%s-%dx%d-seed%d", s.Encoder, s.Width, s.Height, s.Seed)
+}
+
+// RepoRoot walks up from the working directory to the folder holding go.mod.
+func RepoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("testmodel: no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// RecipeDir is the folder of the Python training recipe.
+func RecipeDir(t testing.TB) string { return filepath.Join(RepoRoot(t), "models", "recipe") }
+
+// Ensure returns the folder of the exported model, exporting it first when absent. Export writes to
+// a temporary folder and renames it into place, so parallel test binaries never see half a model.
+func Ensure(t testing.TB, s Spec) string {
+	t.Helper()
+	root := RepoRoot(t)
+	dir := filepath.Join(root, "build", "testmodels", s.name())
+	if _, err := os.Stat(filepath.Join(dir, "model.yaml")); err == nil {
+		return dir
+	}
+	if _, err := os.Stat(Python); err != nil {
+		t.Fatalf("testmodel: %s not found; run `make setup` (it installs python3-torch)", Python)
+	}
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), s.name()+".tmp-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(tmp)
+	cmd := exec.Command(Python, "-m", "ssmde_recipe.export", "--out", tmp, "--encoder", s.Encoder,
+		"--width", fmt.Sprint(s.Width), "--height", fmt.Sprint(s.Height), "--seed", fmt.Sprint(s.Seed))
+	cmd.Dir = filepath.Join(root, "models", "recipe")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("testmodel: exporting %s failed: %v\n%s\n(run `make setup` if torch or onnx is missing)", s.name(), err, out)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		if _, statErr := os.Stat(filepath.Join(dir, "model.yaml")); statErr != nil {
+			t.Fatalf("testmodel: %v", err)
+		}
+	}
+	return dir
+}
+
+// RunReference runs the PyTorch reference of the recipe on .npy inputs and returns its exit error
+// with output. args are passed to `python3 -m ssmde_recipe.reference`.
+func RunReference(t testing.TB, args ...string) {
+	t.Helper()
+	cmd := exec.Command(Python, append([]string{"-m", "ssmde_recipe.reference"}, args...)...)
+	cmd.Dir = RecipeDir(t)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("PyTorch reference failed: %v\n%s", err, out)
+	}
+}
