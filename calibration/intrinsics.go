@@ -50,3 +50,61 @@ func (rc ResizeCrop) Apply(in Intrinsics) Intrinsics {
 		Cy: (in.Cy-float64(rc.CropY)+0.5)*sy - 0.5,
 	}
 }
+
+// Anchor says where CropToAspect places its window when it must drop rows or columns.
+type Anchor int
+
+const (
+	// AnchorCenter drops equal parts from both sides.
+	AnchorCenter Anchor = iota
+	// AnchorBottom keeps the bottom rows (and centres horizontally): a driving camera's road is at the
+	// bottom, the sky it can spare is at the top.
+	AnchorBottom
+)
+
+func (a Anchor) String() string {
+	switch a {
+	case AnchorCenter:
+		return "center"
+	case AnchorBottom:
+		return "bottom"
+	}
+	return fmt.Sprintf("Anchor(%d)", int(a))
+}
+
+// Stretch resizes the whole source image to the output size; the aspect ratio changes when the two
+// sizes differ in shape, which ResizeCrop.Apply accounts for with separate x and y factors.
+func Stretch(srcW, srcH, outW, outH int) (ResizeCrop, error) {
+	rc := ResizeCrop{SrcW: srcW, SrcH: srcH, CropW: srcW, CropH: srcH, OutW: outW, OutH: outH}
+	return rc, rc.Validate()
+}
+
+// CropToAspect takes the largest window of the source with the output's aspect ratio (rounded to whole
+// pixels), placed by anchor, and resizes it to the output size, so objects keep their shape.
+func CropToAspect(srcW, srcH, outW, outH int, anchor Anchor) (ResizeCrop, error) {
+	rc := ResizeCrop{SrcW: srcW, SrcH: srcH, OutW: outW, OutH: outH}
+	if err := (ResizeCrop{SrcW: srcW, SrcH: srcH, CropW: 1, CropH: 1, OutW: outW, OutH: outH}).Validate(); err != nil {
+		return rc, err
+	}
+	if srcW*outH > srcH*outW {
+		// The source is wider than the output: keep every row, drop columns.
+		rc.CropH = srcH
+		rc.CropW = max(1, min(srcW, roundDiv(srcH*outW, outH)))
+	} else {
+		rc.CropW = srcW
+		rc.CropH = max(1, min(srcH, roundDiv(srcW*outH, outW)))
+	}
+	rc.CropX = (srcW - rc.CropW) / 2
+	switch anchor {
+	case AnchorCenter:
+		rc.CropY = (srcH - rc.CropH) / 2
+	case AnchorBottom:
+		rc.CropY = srcH - rc.CropH
+	default:
+		return rc, fmt.Errorf("calibration: crop anchor %v unknown; want center or bottom", anchor)
+	}
+	return rc, rc.Validate()
+}
+
+// roundDiv is a/b rounded to the nearest integer, for positive a and b.
+func roundDiv(a, b int) int { return (2*a + b) / (2 * b) }
