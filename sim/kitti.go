@@ -3,6 +3,7 @@ package sim
 import (
 	"bufio"
 	"fmt"
+	"github.com/ssmde/ssmde/calibration"
 	"image"
 	"image/png"
 	"os"
@@ -33,6 +34,9 @@ const (
 	PosesFile = "poses.txt"
 	CalibFile = "calib_cam_to_cam.txt"
 	SceneFile = "scene.yaml"
+	// CameraFile is the camera in ROS camera_calibration_parsers YAML, what `ssmde infer --calib` and
+	// the node's camera_info_file read.
+	CameraFile = "camera.yaml"
 )
 
 // FrameName is the file name of frame i in every per-frame folder.
@@ -210,6 +214,11 @@ func writeSceneFiles(dir string, w *World) error {
 	if err != nil {
 		return err
 	}
+	camYAML, err := calibration.MarshalYAML(calibration.PinholeCamera(c.Width, c.Height,
+		calibration.Intrinsics{Fx: c.Fx, Fy: c.Fy, Cx: c.Cx, Cy: c.Cy}))
+	if err != nil {
+		return err
+	}
 	files := []struct {
 		name, body string
 	}{
@@ -218,6 +227,7 @@ func writeSceneFiles(dir string, w *World) error {
 		{"image_02/timestamps.txt", stamps.String()},
 		{CalibFile, calib.String()},
 		{SceneFile, string(info)},
+		{CameraFile, string(camYAML)},
 	}
 	for _, f := range files {
 		if err := writeText(filepath.Join(dir, f.name), f.body); err != nil {

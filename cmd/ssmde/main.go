@@ -24,6 +24,7 @@ type command struct {
 var commands = map[string]command{
 	"infer":   {"depth, point cloud and poses for image files", runInfer},
 	"models":  {"inspect and check a model folder (models info DIR)", runModels},
+	"sim":     {"render synthetic driving scenes with ground truth", runSim},
 	"version": {"print the version", func([]string, io.Writer, io.Writer) error { fmt.Println("ssmde", version); return nil }},
 }
 
