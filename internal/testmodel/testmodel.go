@@ -26,6 +26,9 @@ type Spec struct {
 // Lite is the default test model: the lite encoder at 128×64.
 var Lite = Spec{Encoder: "lite", Width: 128, Height: 64, Seed: 7}
 
+// ResNet18 is the recipe's full-size encoder at the same small input.
+var ResNet18 = Spec{Encoder: "resnet18", Width: 128, Height: 64, Seed: 7}
+
 func (s Spec) name() string {
 	return fmt.Sprintf("%s-%dx%d-seed%d", s.Encoder, s.Width, s.Height, s.Seed)
 }
