@@ -83,3 +83,12 @@ func ReadDepthPNG(path string, unit float64) (depth []float32, width, height int
 	}
 	return depth, width, height, nil
 }
+
+// RGBToImage wraps packed 8-bit RGB rows (no padding) as an image for encoding.
+func RGBToImage(pix []byte, width, height int) image.Image {
+	img := image.NewNRGBA(image.Rect(0, 0, width, height))
+	for i := 0; i < width*height && 3*i+2 < len(pix); i++ {
+		img.Pix[4*i], img.Pix[4*i+1], img.Pix[4*i+2], img.Pix[4*i+3] = pix[3*i], pix[3*i+1], pix[3*i+2], 255
+	}
+	return img
+}
