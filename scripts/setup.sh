@@ -18,6 +18,8 @@ APT_PACKAGES=(
   cyclonedds-dev cyclonedds-tools                 # ROS 2 transport (DESIGN §6)
   python3 python3-torch python3-torchvision python3-onnx python3-numpy   # training recipe, export, parity
   nodejs npm                                      # fetching the ONNX Runtime library from the npm registry
+  python3-genpy python3-rosbag                    # independent ROS 1 serializer and bag writer for msgs/bag tests
+  libfastrtps-dev fastddsgen                      # Fast DDS: ROS 2's default middleware, the interop peer
 )
 
 log() { printf '[setup] %s\n' "$*"; }
