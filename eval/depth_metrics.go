@@ -208,6 +208,10 @@ func (s *Scorer) Score(pred []float32, pw, ph int, gt []float32, gw, gh int, mas
 	return fs, true, nil
 }
 
+// Scaled returns the last Score's prediction at the GT size after scaling and clamping, and which
+// pixels were scored. Both are reused by the next Score.
+func (s *Scorer) Scaled() ([]float32, []bool) { return s.resized, s.use }
+
 // Median sorts vals in place and returns the median (mean of the middle two for even counts,
 // numpy's convention).
 func Median(vals []float64) float64 {

@@ -1,0 +1,262 @@
+package eval
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/ssmde/ssmde/pipeline"
+)
+
+// RunConfig says how to replay a source.
+type RunConfig struct {
+	Protocol Protocol
+	// Samples is how many evenly spaced frames keep their images for the figures (default 4).
+	Samples int
+	// Rate replays at this multiple of real time (1: as recorded); 0 runs as fast as possible.
+	Rate float64
+	// DistanceBinWidth is the width in metres of the AbsRel-vs-distance bins (default 10).
+	DistanceBinWidth float64
+	// Progress, when set, is called after each frame.
+	Progress func(done, total int)
+}
+
+// FrameRow is one frame's line in the per-frame CSV.
+type FrameRow struct {
+	Index     int
+	Name      string
+	Stamp     float64 // seconds
+	LatencyMS float64
+	Scale     float64 // the pipeline's metric scale
+	Ratio     float64 // the protocol's alignment ratio
+	Scored    bool
+	All, Dyn  DepthMetrics
+	Err       string
+}
+
+// DistanceBin is the AbsRel of all scored pixels whose GT depth falls in [From, To).
+type DistanceBin struct {
+	From, To float64
+	AbsRel   float64
+	Pixels   int
+}
+
+// Sample is a frame kept for the figures.
+type Sample struct {
+	Index  int
+	Color  pipeline.RGBImage // model-input sized
+	Pred   []float32         // model-input sized, metric depth after the protocol's scaling
+	PW, PH int
+	GT     []float32 // GT size
+	GW, GH int
+}
+
+// PoseResult summarises ego-motion against ground truth.
+type PoseResult struct {
+	Frames     int     `json:"frames"`
+	ATE        float64 `json:"ate_m"`
+	AlignScale float64 `json:"align_scale"`
+	RPETrans   float64 `json:"rpe_trans_m"`
+	RPERotDeg  float64 `json:"rpe_rot_deg"`
+}
+
+// LatencyResult summarises speed.
+type LatencyResult struct {
+	P50MS, P95MS, MaxMS, MeanMS float64
+	ThroughputFPS               float64 // frames per second of wall time, as fast as the replay allowed
+	CameraFPS                   float64 // the recording's frame rate
+	RealtimeProcessed           int     // at the recording's rate with a latest-frame-wins queue
+	RealtimeDropped             int
+}
+
+// Result is everything one evaluation produced.
+type Result struct {
+	Source, Model, Provider string
+	Frames, Scored, Failed  int
+	SourceError             string // a damaged recording: frames before it were evaluated
+
+	All, Dynamic, Static MeanMetrics
+	RatioMean, RatioStd  float64
+	Pose                 *PoseResult
+	Latency              LatencyResult
+	ByDistance           []DistanceBin
+
+	Rows       []FrameRow
+	Samples    []Sample
+	EstTraj    [][3]float64 // aligned estimated positions (for the top-view figure)
+	GTTraj     [][3]float64
+	LatencyMSs []float64
+}
+
+// Run replays src through p and scores it.
+func Run(src Source, p *pipeline.Pipeline, cfg RunConfig) (*Result, error) {
+	if cfg.Samples == 0 {
+		cfg.Samples = 4
+	}
+	if cfg.DistanceBinWidth <= 0 {
+		cfg.DistanceBinWidth = 10
+	}
+	scorer, err := NewScorer(cfg.Protocol)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Source: src.Name()}
+	total := src.Len()
+	sampleAt := map[int]bool{}
+	if total > 0 {
+		for k := 0; k < cfg.Samples; k++ {
+			sampleAt[(2*k+1)*total/(2*cfg.Samples)] = true
+		}
+	}
+	var summary Summary
+	var est, gt []Pose
+	var arrivals []float64
+	nBins := int(math.Ceil(cfg.Protocol.MaxDepth / cfg.DistanceBinWidth))
+	binSum := make([]float64, nBins)
+	binN := make([]int, nBins)
+	start := time.Now()
+	var firstStamp float64
+	for {
+		f, err := src.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			res.SourceError = err.Error()
+			break
+		}
+		stamp := float64(f.Stamp.Nanos()) / 1e9
+		if res.Frames == 0 {
+			firstStamp = stamp
+		}
+		if cfg.Rate > 0 {
+			due := start.Add(time.Duration((stamp - firstStamp) / cfg.Rate * 1e9))
+			time.Sleep(time.Until(due))
+		}
+		res.Frames++
+		row := FrameRow{Index: f.Index, Name: f.SourceName, Stamp: stamp}
+		var pr *pipeline.Result
+		if f.Image != nil {
+			pr, err = p.ProcessImage(f.Image, f.Camera)
+		} else if f.Compressed != nil {
+			pr, err = p.ProcessCompressed(f.Compressed, f.Camera)
+		} else {
+			err = fmt.Errorf("frame %d has no image", f.Index)
+		}
+		if err != nil {
+			res.Failed++
+			row.Err = err.Error()
+			res.Rows = append(res.Rows, row)
+			continue
+		}
+		row.LatencyMS = float64(pr.Timings.Total.Microseconds()) / 1000
+		row.Scale = pr.Scale
+		res.LatencyMSs = append(res.LatencyMSs, row.LatencyMS)
+		arrivals = append(arrivals, stamp-firstStamp)
+		if f.GTPose != nil {
+			w := pr.World
+			est = append(est, Pose{R: w.R, T: w.T})
+			gt = append(gt, *f.GTPose)
+		}
+		if f.GTDepth != nil {
+			fs, ok, err := scorer.Score(pr.Depth, pr.Width, pr.Height, f.GTDepth, f.GTW, f.GTH, f.Mask)
+			if err != nil {
+				row.Err = err.Error()
+			} else if ok {
+				row.Scored, row.All, row.Dyn, row.Ratio = true, fs.All, fs.Dynamic, fs.Ratio
+				summary.Add(fs)
+				res.Scored++
+				scaled, use := scorer.Scaled()
+				for i, u := range use {
+					if !u {
+						continue
+					}
+					g := float64(f.GTDepth[i])
+					b := int(g / cfg.DistanceBinWidth)
+					if b >= 0 && b < nBins {
+						binSum[b] += math.Abs(float64(scaled[i])-g) / g
+						binN[b]++
+					}
+				}
+				if sampleAt[f.Index] {
+					res.Samples = append(res.Samples, sampleOf(f, pr, fs.Ratio))
+				}
+			}
+		}
+		res.Rows = append(res.Rows, row)
+		if cfg.Progress != nil {
+			cfg.Progress(res.Frames, total)
+		}
+	}
+	wall := time.Since(start).Seconds()
+	if res.Frames == 0 && res.SourceError != "" {
+		return nil, fmt.Errorf("%s: %s", src.Name(), res.SourceError)
+	}
+	if res.Frames == 0 {
+		return nil, fmt.Errorf("%s: no frames", src.Name())
+	}
+	res.All, res.Dynamic, res.Static = summary.All(), summary.Dynamic(), summary.Static()
+	res.RatioMean, res.RatioStd = summary.RatioStats()
+	for b := range binSum {
+		bin := DistanceBin{From: float64(b) * cfg.DistanceBinWidth, To: float64(b+1) * cfg.DistanceBinWidth, Pixels: binN[b]}
+		if binN[b] > 0 {
+			bin.AbsRel = binSum[b] / float64(binN[b])
+		}
+		res.ByDistance = append(res.ByDistance, bin)
+	}
+	if len(est) >= 3 {
+		ate, align, err := ATE(est, gt)
+		if err == nil {
+			pr := &PoseResult{Frames: len(est), ATE: ate, AlignScale: align.Scale}
+			pr.RPETrans, pr.RPERotDeg, _ = RPE(est, gt, 1, align.Scale)
+			res.Pose = pr
+			for i := range est {
+				res.EstTraj = append(res.EstTraj, align.Apply(est[i].T))
+				res.GTTraj = append(res.GTTraj, gt[i].T)
+			}
+		}
+	}
+	res.Latency = latencyOf(res.LatencyMSs, arrivals, wall)
+	return res, nil
+}
+
+func sampleOf(f *Frame, pr *pipeline.Result, ratio float64) Sample {
+	s := Sample{Index: f.Index, PW: pr.Width, PH: pr.Height, GW: f.GTW, GH: f.GTH,
+		Pred: make([]float32, len(pr.Depth)), GT: append([]float32(nil), f.GTDepth...)}
+	for i, d := range pr.Depth {
+		s.Pred[i] = d * float32(ratio)
+	}
+	s.Color = pipeline.RGBImage{W: pr.Color.W, H: pr.Color.H, Pix: append([]byte(nil), pr.Color.Pix...)}
+	return s
+}
+
+func latencyOf(ms, arrivals []float64, wall float64) LatencyResult {
+	var l LatencyResult
+	if len(ms) == 0 {
+		return l
+	}
+	sorted := append([]float64(nil), ms...)
+	sort.Float64s(sorted)
+	pct := func(q float64) float64 {
+		return sorted[int(math.Min(float64(len(sorted)-1), math.Ceil(q*float64(len(sorted)))-1))]
+	}
+	l.P50MS, l.P95MS, l.MaxMS = pct(0.5), pct(0.95), sorted[len(sorted)-1]
+	for _, v := range ms {
+		l.MeanMS += v / float64(len(ms))
+	}
+	if wall > 0 {
+		l.ThroughputFPS = float64(len(ms)) / wall
+	}
+	if n := len(arrivals); n > 1 && arrivals[n-1] > 0 {
+		l.CameraFPS = float64(n-1) / arrivals[n-1]
+	}
+	durs := make([]float64, len(ms))
+	for i, v := range ms {
+		durs[i] = v / 1000
+	}
+	l.RealtimeProcessed, l.RealtimeDropped = SimulateRealtime(arrivals, durs)
+	return l
+}

@@ -1,0 +1,33 @@
+package eval
+
+import (
+	"github.com/ssmde/ssmde/calibration"
+	"github.com/ssmde/ssmde/msgs"
+)
+
+// Frame is one camera frame with whatever ground truth the recording has.
+type Frame struct {
+	Index int
+	Stamp msgs.Time
+	// Exactly one of Image and Compressed is set.
+	Image      *msgs.Image
+	Compressed *msgs.CompressedImage
+	Camera     *calibration.Camera // nil when the recording has no intrinsics
+
+	GTDepth       []float32 // metres, NaN or ≤0 invalid; nil when absent
+	GTW, GTH      int
+	Mask          []byte // motion mask at the GT size, non-zero = moving; nil when absent
+	GTPose        *Pose  // world_from_camera; nil when absent
+	SourceName    string // file or topic the image came from, for reports
+	SourceMessage string // where in the source (e.g. bag offset), for error messages
+}
+
+// Source yields frames in time order. Next returns io.EOF after the last frame; an error from a
+// damaged recording comes after the frames before the damage.
+type Source interface {
+	Next() (*Frame, error)
+	// Len is the number of frames, or -1 when unknown until the end.
+	Len() int
+	Name() string
+	Close() error
+}
