@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/ssmde/ssmde/calibration"
 	"github.com/ssmde/ssmde/pipeline"
 )
 
@@ -119,6 +120,7 @@ func Run(src Source, p *pipeline.Pipeline, cfg RunConfig) (*Result, error) {
 	binN := make([]int, nBins)
 	start := time.Now()
 	var firstStamp float64
+	var winBufs windowBuffers
 	for {
 		f, err := src.Next()
 		if errors.Is(err, io.EOF) {
@@ -162,7 +164,8 @@ func Run(src Source, p *pipeline.Pipeline, cfg RunConfig) (*Result, error) {
 			gt = append(gt, *f.GTPose)
 		}
 		if f.GTDepth != nil {
-			fs, ok, err := scorer.Score(pr.Depth, pr.Width, pr.Height, f.GTDepth, f.GTW, f.GTH, f.Mask)
+			gtWin, gw, gh, maskWin := cropToWindow(f, pr.Window, &winBufs)
+			fs, ok, err := scorer.Score(pr.Depth, pr.Width, pr.Height, gtWin, gw, gh, maskWin)
 			if err != nil {
 				row.Err = err.Error()
 			} else if ok {
@@ -174,7 +177,7 @@ func Run(src Source, p *pipeline.Pipeline, cfg RunConfig) (*Result, error) {
 					if !u {
 						continue
 					}
-					g := float64(f.GTDepth[i])
+					g := float64(gtWin[i])
 					b := int(g / cfg.DistanceBinWidth)
 					if b >= 0 && b < nBins {
 						binSum[b] += math.Abs(float64(scaled[i])-g) / g
@@ -182,7 +185,7 @@ func Run(src Source, p *pipeline.Pipeline, cfg RunConfig) (*Result, error) {
 					}
 				}
 				if sampleAt[f.Index] {
-					res.Samples = append(res.Samples, sampleOf(f, pr, fs.Ratio))
+					res.Samples = append(res.Samples, sampleOf(pr, gtWin, gw, gh, f.Index, fs.Ratio))
 				}
 			}
 		}
@@ -223,9 +226,9 @@ func Run(src Source, p *pipeline.Pipeline, cfg RunConfig) (*Result, error) {
 	return res, nil
 }
 
-func sampleOf(f *Frame, pr *pipeline.Result, ratio float64) Sample {
-	s := Sample{Index: f.Index, PW: pr.Width, PH: pr.Height, GW: f.GTW, GH: f.GTH,
-		Pred: make([]float32, len(pr.Depth)), GT: append([]float32(nil), f.GTDepth...)}
+func sampleOf(pr *pipeline.Result, gt []float32, gw, gh, index int, ratio float64) Sample {
+	s := Sample{Index: index, PW: pr.Width, PH: pr.Height, GW: gw, GH: gh,
+		Pred: make([]float32, len(pr.Depth)), GT: append([]float32(nil), gt...)}
 	for i, d := range pr.Depth {
 		s.Pred[i] = d * float32(ratio)
 	}
@@ -259,4 +262,40 @@ func latencyOf(ms, arrivals []float64, wall float64) LatencyResult {
 	}
 	l.RealtimeProcessed, l.RealtimeDropped = SimulateRealtime(arrivals, durs)
 	return l
+}
+
+type windowBuffers struct {
+	gt   []float32
+	mask []byte
+}
+
+// cropToWindow returns the part of the frame's GT (and mask) that the prediction covers: the
+// pipeline's crop window, mapped from camera-image pixels to GT pixels (GT may be of another
+// resolution than the image). With a stretch fit that is the whole GT, returned as is.
+func cropToWindow(f *Frame, win calibration.ResizeCrop, b *windowBuffers) ([]float32, int, int, []byte) {
+	if win.SrcW <= 0 || (win.CropX == 0 && win.CropY == 0 && win.CropW == win.SrcW && win.CropH == win.SrcH) {
+		return f.GTDepth, f.GTW, f.GTH, f.Mask
+	}
+	sx, sy := float64(f.GTW)/float64(win.SrcW), float64(f.GTH)/float64(win.SrcH)
+	x0, y0 := int(math.Round(float64(win.CropX)*sx)), int(math.Round(float64(win.CropY)*sy))
+	w, h := int(math.Round(float64(win.CropW)*sx)), int(math.Round(float64(win.CropH)*sy))
+	w, h = min(w, f.GTW-x0), min(h, f.GTH-y0)
+	if w <= 0 || h <= 0 {
+		return f.GTDepth, f.GTW, f.GTH, f.Mask
+	}
+	b.gt = grow(b.gt, w*h)
+	for y := 0; y < h; y++ {
+		copy(b.gt[y*w:(y+1)*w], f.GTDepth[(y0+y)*f.GTW+x0:])
+	}
+	var mask []byte
+	if f.Mask != nil {
+		if cap(b.mask) < w*h {
+			b.mask = make([]byte, w*h)
+		}
+		mask = b.mask[:w*h]
+		for y := 0; y < h; y++ {
+			copy(mask[y*w:(y+1)*w], f.Mask[(y0+y)*f.GTW+x0:(y0+y)*f.GTW+x0+w])
+		}
+	}
+	return b.gt, w, h, mask
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ssmde/ssmde/calibration"
 	"github.com/ssmde/ssmde/internal/testmodel"
 	"github.com/ssmde/ssmde/models"
 	"github.com/ssmde/ssmde/msgs"
@@ -146,5 +147,31 @@ func TestFolderReportWithSimGroundTruth(t *testing.T) {
 	res, err = Run(src, tinyPipeline(t), RunConfig{Protocol: Protocol{MinDepth: 1e-3, MaxDepth: 80, Scaling: ScaleMedian}})
 	if err == nil || !strings.Contains(err.Error(), "0000000000.png") {
 		t.Fatalf("damaged first mask: %v %+v", err, res)
+	}
+}
+
+func TestCropToWindowMapsImagePixelsToGT(t *testing.T) {
+	// GT at half the image resolution: an image window x 4..11, y 2..5 of 16×8 is GT x 2..5, y 1..2.
+	gt := make([]float32, 8*4)
+	mask := make([]byte, 8*4)
+	for i := range gt {
+		gt[i] = float32(i)
+		mask[i] = byte(i)
+	}
+	f := &Frame{GTDepth: gt, GTW: 8, GTH: 4, Mask: mask}
+	var b windowBuffers
+	got, w, h, m := cropToWindow(f, calibration.ResizeCrop{SrcW: 16, SrcH: 8, CropX: 4, CropY: 2, CropW: 8, CropH: 4, OutW: 4, OutH: 2}, &b)
+	want := []float32{10, 11, 12, 13, 18, 19, 20, 21}
+	if w != 4 || h != 2 || len(got) != 8 {
+		t.Fatalf("window %dx%d", w, h)
+	}
+	for i := range want {
+		if got[i] != want[i] || m[i] != byte(want[i]) {
+			t.Fatalf("window %v mask %v, want %v", got, m, want)
+		}
+	}
+	// A stretch fit (the whole image) returns the GT itself.
+	if g, _, _, _ := cropToWindow(f, calibration.ResizeCrop{SrcW: 16, SrcH: 8, CropW: 16, CropH: 8, OutW: 4, OutH: 2}, &b); &g[0] != &gt[0] {
+		t.Fatal("whole-image window copied the GT")
 	}
 }

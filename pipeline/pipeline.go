@@ -125,6 +125,8 @@ type Result struct {
 	Colormap   *msgs.Image
 	// Color is the model-input-sized RGB image the depth belongs to (colours the cloud).
 	Color *RGBImage
+	// Window is the crop of the (rectified) camera image the depth covers, and its resize.
+	Window calibration.ResizeCrop
 
 	// Scale is the factor applied to model depth to get metres, and ScaleValid whether the
 	// configured mode could produce it this frame (else ScaleNote says why and a fallback is used).
@@ -362,6 +364,7 @@ func (p *Pipeline) process(header msgs.Header, cam *calibration.Camera, start ti
 		return nil, err
 	}
 	res.Color = p.pre.Resized()
+	res.Window = rc
 	res.Timings.Preprocess = time.Since(t)
 	t = time.Now()
 
