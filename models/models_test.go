@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -113,6 +114,7 @@ func TestProviderFallbackToCPU(t *testing.T) {
 		t.Fatalf("provider = %q, want cpu (the CPU-only runtime has neither TensorRT nor CUDA)", m.Provider())
 	}
 	log := logs.String()
+	t.Log(log)
 	for _, want := range []string{"depth.onnx runs on cpu", "tensorrt unavailable", "cuda unavailable", "level=WARN"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("fallback log lacks %q:\n%s", want, log)
@@ -241,5 +243,35 @@ func TestProviderOptionMapping(t *testing.T) {
 	list, err := ParseProviderList("TensorRT,cpu")
 	if err != nil || len(list) != 2 || !list[0].FP16 || list[1].Name != ProviderCPU {
 		t.Errorf("ParseProviderList: %v %v", list, err)
+	}
+}
+
+// TestBadRuntimeLibraryIsAnError loads a missing and a non-library ONNX Runtime in child
+// processes (the runtime loads once per process): each must fail with the path in the message.
+func TestBadRuntimeLibraryIsAnError(t *testing.T) {
+	if os.Getenv("SSMDE_OPEN_CHILD") == "1" {
+		_, err := Open(tinyDir, SessionConfig{})
+		if err == nil {
+			os.Stdout.WriteString("opened")
+			os.Exit(0)
+		}
+		os.Stdout.WriteString(err.Error())
+		os.Exit(3)
+	}
+	junk := filepath.Join(t.TempDir(), "libonnxruntime.so")
+	os.WriteFile(junk, []byte("not a shared library"), 0o644)
+	for _, c := range []struct{ lib, want string }{
+		{"/nonexistent/libonnxruntime.so", "/nonexistent/libonnxruntime.so, given by $ONNXRUNTIME_LIB: the file does not exist"},
+		{junk, "loading ONNX Runtime from " + junk},
+	} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestBadRuntimeLibraryIsAnError$")
+		cmd.Env = append(os.Environ(), "SSMDE_OPEN_CHILD=1", RuntimeLibraryEnv+"="+c.lib)
+		out, err := cmd.CombinedOutput()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 3 {
+			t.Fatalf("%s: child exited with %v (a panic exits 2):\n%s", c.lib, err, out)
+		}
+		if !strings.Contains(string(out), c.want) {
+			t.Fatalf("%s: error %q lacks %q", c.lib, out, c.want)
+		}
 	}
 }

@@ -144,7 +144,7 @@ func openNet(dir string, spec NetSpec, key string, inShape, outShape []int64, cf
 				n.Close()
 				return nil, fmt.Errorf("%s: creating a CPU session: %w", spec.File, err)
 			}
-			fallbacks = append(fallbacks, fmt.Sprintf("%s unavailable (%s)", p.Name, firstLine(err.Error())))
+			fallbacks = append(fallbacks, fmt.Sprintf("%s unavailable (%s)", p.Name, shortORTError(err)))
 			continue
 		}
 		n.session, n.provider = session, p.Name
@@ -188,8 +188,23 @@ func newSession(path string, spec NetSpec, in, out *ort.Tensor[float32], p Provi
 	return s, nil
 }
 
-func firstLine(s string) string {
+// shortORTError keeps the human part of an ONNX Runtime status: it drops the source location
+// prefix ("/onnxruntime_src/...cc:1957 ... [ONNXRuntimeError] : 1 : FAIL : ") and the repeated
+// dlerror text, so the fallback line stays one readable line.
+func shortORTError(err error) string {
+	s := err.Error()
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if i := strings.LastIndex(s, "[ONNXRuntimeError]"); i >= 0 {
+		s = s[i:]
+		for n := 0; n < 3; n++ { // " : 1", " : FAIL", " : message"
+			if j := strings.Index(s, " : "); j >= 0 {
+				s = s[j+3:]
+			}
+		}
+	}
+	if i := strings.Index(s, " with error: "); i >= 0 {
 		s = s[:i]
 	}
 	return strings.TrimSpace(s)

@@ -22,6 +22,7 @@ type command struct {
 }
 
 var commands = map[string]command{
+	"bench":   {"time the pipeline beside a bare ONNX Runtime Run of the same model", runBench},
 	"eval":    {"replay a recording through the pipeline and score it against ground truth", runEval},
 	"infer":   {"depth, point cloud and poses for image files", runInfer},
 	"models":  {"inspect and check a model folder (models info DIR)", runModels},

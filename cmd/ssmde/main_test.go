@@ -84,3 +84,11 @@ func TestCLIErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestBenchPrintsRatios(t *testing.T) {
+	tiny := filepath.Join(testmodel.RepoRoot(t), "models", "testdata", "tiny")
+	code, so, se := runCLI(t, "bench", "--model", tiny, "--frames", "3", "--width", "64", "--height", "32", "--threads", "1")
+	if code != 0 || !strings.Contains(so, "bare depth Run") || !strings.Contains(so, "whole frame, all outputs") || !strings.Contains(so, "ratio") {
+		t.Fatalf("exit %d\n%s\n%s", code, so, se)
+	}
+}

@@ -146,3 +146,97 @@ def pixels_to_grid(pix, height, width):
 def warp(image, grid, padding_mode="border"):
     """Sample ``image`` [B,C,H,W] at a grid from ``pixels_to_grid``."""
     return F.grid_sample(image, grid, mode="bilinear", padding_mode=padding_mode, align_corners=False)
+
+
+# --- training geometry ------------------------------------------------------------------------
+
+def scale_intrinsics(k, sx, sy):
+    """Pixel intrinsics [..,3|4,3|4] of an image resized by (sx, sy) (e.g. new_width / old_width).
+
+    With pixel centres at integer coordinates a resize maps u' = (u + 0.5)·sx − 0.5, so
+    fx' = sx·fx and cx' = sx·(cx + 0.5) − 0.5 (likewise fy, cy with sy).
+    """
+    k = k.clone()
+    k[..., 0, 0] = k[..., 0, 0] * sx
+    k[..., 1, 1] = k[..., 1, 1] * sy
+    k[..., 0, 2] = (k[..., 0, 2] + 0.5) * sx - 0.5
+    k[..., 1, 2] = (k[..., 1, 2] + 0.5) * sy - 0.5
+    return k
+
+
+def flip_intrinsics(k, width):
+    """Intrinsics of the horizontally mirrored image (u' = W − 1 − u): cx' = W − 1 − cx, fx unchanged.
+
+    Mirroring is x → −x in the camera frame; u' = fx·(−x)/z + cx' must equal W − 1 − u.
+    """
+    k = k.clone()
+    k[..., 0, 2] = (width - 1) - k[..., 0, 2]
+    return k
+
+
+def flip_pose(t):
+    """A rigid transform [..,4,4] seen in the mirrored world: S T S with S = diag(−1, 1, 1, 1).
+
+    Rotation angles about y and z change sign, translation x changes sign; the result is rigid.
+    """
+    s = torch.diag(torch.tensor([-1.0, 1.0, 1.0, 1.0], dtype=t.dtype, device=t.device))
+    return s @ t @ s
+
+
+def inverse_rigid(t):
+    """Inverse of rigid transforms [B,4,4]: [[Rᵀ, −Rᵀ t], [0, 1]]."""
+    r = t[:, :3, :3].transpose(1, 2)
+    out = torch.zeros_like(t)
+    out[:, :3, :3] = r
+    out[:, :3, 3] = -torch.bmm(r, t[:, :3, 3:4]).squeeze(2)
+    out[:, 3, 3] = 1.0
+    return out
+
+
+def compose(*ts):
+    """Product of transforms [B,4,4], left to right: compose(A, B) = A @ B (apply B first)."""
+    out = ts[0]
+    for t in ts[1:]:
+        out = torch.bmm(out, t)
+    return out
+
+
+def source_pose(pose_net_out, offset):
+    """T_source_from_target [B,4,4] for a source at ``offset`` frames from the target.
+
+    The pose net always sees frames in temporal order (earlier, later) and predicts
+    T_earlier_from_later. For offset < 0 the pair is (source, target): the prediction is
+    T_source_from_target. For offset > 0 the pair is (target, source): the prediction is
+    T_target_from_source, which is inverted.
+    """
+    return pose_vec_to_mat(pose_net_out, invert=offset > 0)
+
+
+def reproject(depth, t_src_from_tgt, k, inv_k):
+    """Where the target pixels land in a source camera.
+
+    depth [B,1,H,W] of the target, T_source_from_target [B,4,4], K and K⁻¹ [B,4,4] of the
+    (shared) camera -> (grid_sample grid [B,H,W,2], pixel coords [B,2,H,W], depth in the source
+    camera [B,1,H,W]).
+    """
+    b, _, h, w = depth.shape
+    points = backproject(depth, inv_k)
+    pix, z = project(points, k, t_src_from_tgt)
+    grid = pixels_to_grid(pix, h, w)
+    return grid, pix.reshape(b, 2, h, w), z.reshape(b, 1, h, w)
+
+
+def in_image(grid):
+    """[B,1,H,W] float mask: the grid point lies inside the image (grid coordinates in [−1, 1])."""
+    inside = (grid.abs() <= 1.0).all(dim=3)
+    return inside.unsqueeze(1).to(grid.dtype)
+
+
+def warp_frame(source, depth, t_src_from_tgt, k, inv_k, padding_mode="border"):
+    """Synthesise the target view from ``source`` [B,C,H,W] with the target depth and relative pose.
+
+    Returns (warped [B,C,H,W], valid [B,1,H,W]: projected inside the source image, in front of it).
+    """
+    grid, _, z = reproject(depth, t_src_from_tgt, k, inv_k)
+    valid = in_image(grid) * (z > 1e-3).to(depth.dtype)
+    return warp(source, grid, padding_mode=padding_mode), valid

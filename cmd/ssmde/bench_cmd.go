@@ -1,0 +1,92 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/ssmde/ssmde/calibration"
+	"github.com/ssmde/ssmde/msgs"
+	"github.com/ssmde/ssmde/pipeline"
+)
+
+// runBench measures, in one process and interleaved round by round, a bare ONNX Runtime Run of
+// the depth net and whole frames through the pipeline (DESIGN §9), and prints medians and ratios.
+// It is the benchmark to run on a robot, where `go test -bench` is not at hand.
+func runBench(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("bench", "[flags]", stderr)
+	var pf pipelineFlags
+	pf.register(fs)
+	width := fs.Int("width", 1280, "camera image width")
+	height := fs.Int("height", 720, "camera image height")
+	frames := fs.Int("frames", 50, "timed rounds (after 5 warm-up rounds)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *width <= 0 || *height <= 0 || *frames <= 0 {
+		return fmt.Errorf("--width %d --height %d --frames %d must be positive", *width, *height, *frames)
+	}
+	m, p, err := pf.open(pipeline.Config{Points: true, Cloud: pipeline.CloudConfig{RGB: true}, Colormap: true})
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	defer p.Close()
+	w, h := *width, *height
+	img := &msgs.Image{Width: uint32(w), Height: uint32(h), Encoding: "rgb8", Step: uint32(3 * w), Data: make([]byte, 3*w*h)}
+	for i := range img.Data {
+		img.Data[i] = byte((i/3)%251 + i%3*40)
+	}
+	cam := calibration.PinholeCamera(w, h, calibration.Intrinsics{Fx: 0.58 * float64(w), Fy: 1.92 * float64(h), Cx: float64(w)/2 - 0.5, Cy: float64(h)/2 - 0.5})
+	var bare, frame []float64
+	for round := -5; round < *frames; round++ {
+		t := time.Now()
+		if err := m.Depth.Run(); err != nil {
+			return err
+		}
+		b := time.Since(t)
+		t = time.Now()
+		if _, err := p.ProcessImage(img, &cam); err != nil {
+			return err
+		}
+		f := time.Since(t)
+		if round >= 0 {
+			bare = append(bare, float64(b.Microseconds())/1000)
+			frame = append(frame, float64(f.Microseconds())/1000)
+		}
+	}
+	mb, mf := median(bare), median(frame)
+	fmt.Fprintf(stdout, "bench: %s on %s, %dx%d rgb8 camera → %dx%d model, %d rounds (pose %v)\n",
+		m.Manifest.Name, m.Provider(), w, h, m.Manifest.Input.Width, m.Manifest.Input.Height, *frames, pf.pose && m.Pose != nil)
+	fmt.Fprintf(stdout, "  bare depth Run            median %7.2f ms  (min %.2f, max %.2f)  ratio 1.00\n", mb, minOf(bare), maxOf(bare))
+	fmt.Fprintf(stdout, "  whole frame, all outputs  median %7.2f ms  (min %.2f, max %.2f)  ratio %.2f\n", mf, minOf(frame), maxOf(frame), mf/mb)
+	fmt.Fprintf(stdout, "  → at most %.1f frames/s on this machine\n", 1000/mf)
+	return nil
+}
+
+func median(v []float64) float64 {
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func minOf(v []float64) float64 {
+	m := math.Inf(1)
+	for _, x := range v {
+		m = math.Min(m, x)
+	}
+	return m
+}
+
+func maxOf(v []float64) float64 {
+	m := math.Inf(-1)
+	for _, x := range v {
+		m = math.Max(m, x)
+	}
+	return m
+}

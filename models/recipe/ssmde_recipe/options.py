@@ -1,0 +1,180 @@
+"""Every training option in one place: the ``TrainConfig`` dataclass, YAML presets, CLI overrides.
+
+A config file is flat YAML whose keys are the field names below (unknown keys are an error, so a
+typo never silently falls back to a default). ``--preset NAME`` loads ``configs/NAME.yaml`` next to
+this package; ``--config FILE`` loads any file; command-line flags override both.
+
+Each switch of the method names the formula it controls; the formulas are written out in
+``losses.py`` / ``consistency.py`` and in models/recipe/README.md.
+"""
+
+import os
+from dataclasses import asdict, dataclass, field, fields
+from typing import Optional, Tuple
+
+import yaml
+
+CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "configs")
+PRESETS = ("photometric", "pseudo", "forgetting", "teacher", "full")
+
+
+@dataclass
+class TrainConfig:
+    # --- data -----------------------------------------------------------------------------------
+    data: str = ""                       # training root (scene folders; see datasets/)
+    data_format: str = "auto"            # auto | kitti | nyu | video
+    val_data: str = ""                   # separate validation root ("" = split scenes of `data`)
+    val_fraction: float = 0.25           # fraction of scenes (the last ones) held out when val_data is ""
+    frame_offsets: Tuple[int, ...] = (-1, 1)   # source frames relative to the target t
+    width: int = 320
+    height: int = 96
+    depth_scale: float = 1000.0          # GT depth PNG value / depth_scale = metres (sim, NYU-style: mm;
+                                         # KITTI's annotated proj_depth uses 256)
+    # augmentation (Monodepth2): colour jitter on the network input only, horizontal flip of the triplet
+    augment: bool = True
+    flip_prob: float = 0.5
+    jitter_prob: float = 0.5
+    brightness: float = 0.2
+    contrast: float = 0.2
+    saturation: float = 0.2
+    hue: float = 0.1
+    num_workers: int = 0
+
+    # --- model (ModelConfig) --------------------------------------------------------------------
+    encoder: str = "lite"
+    min_depth: float = 0.1
+    max_depth: float = 100.0
+    scales: Tuple[int, ...] = (0, 1, 2, 3)
+
+    # --- optimisation ----------------------------------------------------------------------------
+    epochs: int = 20
+    batch_size: int = 4
+    lr: float = 1e-4
+    weight_decay: float = 0.0
+    lr_step_epochs: int = 15             # StepLR: lr × lr_gamma every lr_step_epochs (Monodepth2: 15 of 20)
+    lr_gamma: float = 0.1
+    max_steps: int = 0                   # > 0: stop after this many optimiser steps (smoke tests, timing)
+    seed: int = 0
+    threads: int = 0                     # torch.set_num_threads (0 = leave torch's default)
+    device: str = "cpu"                  # cpu | cuda | cuda:N
+
+    # --- photometric loss  L_ph = α (1−SSIM)/2 + (1−α) |I_t − I_s→t| ------------------------------
+    ssim_alpha: float = 0.85             # α
+    min_reprojection: bool = True        # per-pixel minimum over source frames (else mean)
+    automask: bool = True                # drop pixels where an unwarped source already matches better
+    identity_bias: float = 1e-5          # added to identity errors so ties go to the reprojection
+
+    # --- edge-aware smoothness  L_sm = |∂x d*| e^{−|∂x I|} + |∂y d*| e^{−|∂y I|},  d* = d / mean(d) -------
+    smooth_weight: float = 1e-3          # divided by 2^s at decoder scale s
+
+    # --- pseudo-depth supervision (relative-depth net; L_ps weight w_ps(e)) ----------------------
+    pseudo_source: str = "none"          # none | standin | files | torchscript
+    pseudo_path: str = ""                # files: sub-folder of each scene; torchscript: module file
+    pseudo_kind: str = "disparity"       # what the source gives: disparity (inverse depth) | depth
+    pseudo_loss: str = "ssi"             # ssi (MiDaS LSQ scale+shift in disparity, MSE) | ranking
+    pseudo_weight: float = 0.0           # w0 (0 disables the term)
+    pseudo_region: str = "automask"      # all | automask | static (automask ∧ low residual error)
+    static_error_ratio: float = 2.0      # static: min reprojection error ≤ ratio × its image mean
+    ranking_pairs: int = 2048            # ranking: random pixel pairs per image
+    ranking_margin: float = 0.03         # ranking: pairs with |ln(p_i/p_j)| < margin count as equal
+    standin_seed: int = 0                # stand-in source: per-frame random scale/shift seed
+
+    # --- forgetting factor  w_ps(e) = w0·γ^e | w0·max(0, 1 − e/E) | w0·γ^⌊e/k⌋ -------------------
+    forget_schedule: str = "none"        # none | exponential | linear | step
+    forget_factor: float = 0.8           # γ (exponential, step)
+    forget_epochs: float = 10.0          # E (linear: weight reaches 0 at epoch E)
+    forget_step: float = 5.0             # k (step)
+
+    # --- teacher and self-distillation  L_sd = mean_M |ln D_s − ln D_teacher| (or berHu) --------
+    teacher: str = "none"                # none | ema | snapshot
+    teacher_ema_decay: float = 0.999     # θ_T ← m θ_T + (1 − m) θ_S after each step
+    teacher_snapshot_epoch: int = 5      # snapshot: frozen copy of the student taken at this epoch's start
+    distill_start_epoch: int = 5         # the prior is used from this epoch on (both teacher kinds)
+    distill_weight: float = 0.2
+    distill_loss: str = "log_l1"         # log_l1 | berhu
+
+    # --- multi-view mask filter on the teacher prior ---------------------------------------------
+    mask_filter: bool = False
+    filter_depth_rel: float = 0.15       # keep where |z_{t→s} − D_s(p_s)| / D_s(p_s) < this
+    filter_photo: float = 0.2            # and where the teacher-depth warp's photometric error < this
+    filter_min_views: int = 1            # views (in image) that must be consistent; none may disagree
+
+    # --- logging, checkpoints, validation --------------------------------------------------------
+    out: str = ""
+    save_every: int = 500                # checkpoint every N optimiser steps (and at each epoch end)
+    log_every: int = 10
+    val_every_epochs: int = 1
+    val_batch_size: int = 8
+    eval_min_depth: float = 1e-3         # DESIGN §8: valid GT min < gt < max, clamp after scaling
+    eval_max_depth: float = 80.0
+    camera_height: float = 0.0           # metres; > 0 also estimates a scale from the road plane
+    notes: str = ""
+
+    # ---------------------------------------------------------------------------------------------
+    def validate(self):
+        def one_of(key, allowed):
+            if getattr(self, key) not in allowed:
+                raise ValueError(f"{key} must be one of {', '.join(allowed)}; got {getattr(self, key)!r}")
+        one_of("data_format", ("auto", "kitti", "nyu", "video"))
+        one_of("pseudo_source", ("none", "standin", "files", "torchscript"))
+        one_of("pseudo_kind", ("disparity", "depth"))
+        one_of("pseudo_loss", ("ssi", "ranking"))
+        one_of("pseudo_region", ("all", "automask", "static"))
+        one_of("forget_schedule", ("none", "exponential", "linear", "step"))
+        one_of("teacher", ("none", "ema", "snapshot"))
+        one_of("distill_loss", ("log_l1", "berhu"))
+        if self.width % 32 or self.height % 32:
+            raise ValueError(f"width and height must be multiples of 32, got {self.width}x{self.height}")
+        if not self.frame_offsets or 0 in self.frame_offsets:
+            raise ValueError("frame_offsets needs source offsets other than 0")
+        if self.pseudo_weight > 0 and self.pseudo_source == "none":
+            raise ValueError("pseudo_weight > 0 needs a pseudo_source")
+        if self.mask_filter and self.teacher == "none":
+            raise ValueError("mask_filter filters the teacher prior: set teacher to ema or snapshot")
+        if not 0.0 <= self.teacher_ema_decay < 1.0:
+            raise ValueError("teacher_ema_decay must be in [0, 1)")
+        return self
+
+    def to_dict(self):
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def keys(cls):
+        return {f.name: f for f in fields(cls)}
+
+    def update(self, d, where="config"):
+        known = self.keys()
+        for k, v in d.items():
+            if k not in known:
+                raise ValueError(f"{where}: unknown key {k!r}")
+            if isinstance(v, list):
+                v = tuple(v)
+            setattr(self, k, v)
+        return self
+
+
+def preset_path(name):
+    return os.path.join(CONFIG_DIR, f"{name}.yaml")
+
+
+def load_yaml(path):
+    with open(path) as f:
+        d = yaml.safe_load(f) or {}
+    if not isinstance(d, dict):
+        raise ValueError(f"{path}: expected a mapping of option: value")
+    return d
+
+
+def make_config(preset: Optional[str] = None, config: Optional[str] = None, overrides=None):
+    """Defaults ← preset file ← config file ← overrides (dict, None values ignored)."""
+    cfg = TrainConfig()
+    if preset:
+        p = preset_path(preset)
+        if not os.path.exists(p):
+            raise ValueError(f"no preset {preset!r} ({p}); presets: {', '.join(PRESETS)}")
+        cfg.update(load_yaml(p), where=p)
+    if config:
+        cfg.update(load_yaml(config), where=config)
+    if overrides:
+        cfg.update({k: v for k, v in overrides.items() if v is not None}, where="command line")
+    return cfg.validate()
