@@ -5,7 +5,7 @@ PYTHON := /usr/bin/python3
 BIN := bin/ssmde
 RECIPE := models/recipe
 
-.PHONY: setup build test test-go test-race test-python lint demo bench check-real clean
+.PHONY: setup build test test-go test-race test-python lint demo bench check-real data clean
 
 setup:
 	@scripts/setup.sh
@@ -40,6 +40,15 @@ demo: build
 # Opt-in: a real camera frame from the shared data folder beside the checkout.
 check-real: build
 	@scripts/check_real.sh
+
+# Synthetic train / val / test splits from fixed, disjoint seeds (gitignored, under data/sim).
+# Each split is only rendered when its folder is missing; delete it to render again.
+DATA := data/sim
+data: build
+	@[ -d $(DATA)/train ] || $(BIN) sim --out $(DATA)/train --seed 1000 --scenes 40 --frames 100
+	@[ -d $(DATA)/val ]   || $(BIN) sim --out $(DATA)/val   --seed 2000 --scenes 4  --frames 50
+	@[ -d $(DATA)/test ]  || $(BIN) sim --out $(DATA)/test  --seed 3000 --scenes 4  --frames 50
+	@echo "data: $(DATA)/{train,val,test}"
 
 clean:
 	rm -rf bin build out
