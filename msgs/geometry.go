@@ -15,8 +15,34 @@ type Pose struct {
 	Orientation Quaternion
 }
 
+// PoseWithCovariance is geometry_msgs/PoseWithCovariance: Covariance is the row-major 6×6
+// covariance of (x, y, z, rotation about X, Y, Z).
+type PoseWithCovariance struct {
+	Pose       Pose
+	Covariance [36]float64
+}
+
+// Twist is geometry_msgs/Twist.
+type Twist struct {
+	Linear  Vector3
+	Angular Vector3
+}
+
+// TwistWithCovariance is geometry_msgs/TwistWithCovariance (row-major 6×6 covariance).
+type TwistWithCovariance struct {
+	Twist      Twist
+	Covariance [36]float64
+}
+
 // Transform is geometry_msgs/Transform.
 type Transform struct {
 	Translation Vector3
 	Rotation    Quaternion
+}
+
+// TransformStamped is geometry_msgs/TransformStamped: the pose of ChildFrameID in Header.FrameID.
+type TransformStamped struct {
+	Header       Header
+	ChildFrameID string
+	Transform    Transform
 }
