@@ -17,8 +17,12 @@ def _num(x):
     return repr(float(x))
 
 
-def manifest_text(cfg: ModelConfig, name, seed, metric_scale=None):
-    """model.yaml text for a resolved config. Inputs are RGB in [0, 1]; the nets normalise inside."""
+def manifest_text(cfg: ModelConfig, name, seed, metric_scale=None, training=None):
+    """model.yaml text for a resolved config. Inputs are RGB in [0, 1]; the nets normalise inside.
+
+    ``training``: an optional dict of free-form notes (data, command, metrics) written as the
+    ``training:`` section, which the Go side keeps but does not interpret.
+    """
     fx, fy, cx, cy = cfg.intrinsics
     lines = [
         "# SS-MDE student, written by ssmde_recipe.export (see models/recipe/README.md)",
@@ -38,7 +42,10 @@ def manifest_text(cfg: ModelConfig, name, seed, metric_scale=None):
     if cfg.pose:
         lines.append("pose_convention: T_prev_from_cur")
     lines.append(f"recipe: {{encoder: {cfg.encoder}, checkpoint: {WEIGHTS}, seed: {int(seed)}}}")
-    return "\n".join(lines) + "\n"
+    text = "\n".join(lines) + "\n"
+    if training:
+        text += yaml.safe_dump({"training": training}, sort_keys=False, default_flow_style=False)
+    return text
 
 
 def load_manifest(model_dir):

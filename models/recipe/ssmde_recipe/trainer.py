@@ -197,6 +197,7 @@ class Trainer:
         self.device = torch.device(device)
         self.main = self.rank == 0
         self.log = log or (lambda *a: print(*a, file=sys.stderr) if self.main else None)
+        self.show_progress = self.main and log is None
         torch.manual_seed(cfg.seed)
         np.random.seed(cfg.seed)
         random.seed(cfg.seed)
@@ -258,8 +259,8 @@ class Trainer:
         ks = np.array([self.train_set.intrinsics(s)[:3, :3].numpy() for s in scenes])
         k = ks.mean(0)
         # normalised as model.yaml's training_intrinsics (layers.intrinsics_matrix: cx·width etc.)
-        return (float(k[0, 0] / self.cfg.width), float(k[1, 1] / self.cfg.height),
-                float(k[0, 2] / self.cfg.width), float(k[1, 2] / self.cfg.height))
+        vals = (k[0, 0] / self.cfg.width, k[1, 1] / self.cfg.height, k[0, 2] / self.cfg.width, k[1, 2] / self.cfg.height)
+        return tuple(round(float(v), 6) for v in vals)
 
     # --- state ----------------------------------------------------------------------------------
     def state(self):
@@ -353,7 +354,7 @@ class Trainer:
         while self.epoch < cfg.epochs:
             if self.teacher is not None:
                 self.teacher.on_epoch_start(self.epoch, self.model.depth)
-            bar = Progress(self.steps_per_epoch, cfg.log_every, enabled=self.main)
+            bar = Progress(self.steps_per_epoch, cfg.log_every, enabled=self.show_progress)
             t_last, n_last = time.time(), 0
             for batch in self.loader(self.epoch, self.step_in_epoch):
                 if self.step_in_epoch >= self.steps_per_epoch:

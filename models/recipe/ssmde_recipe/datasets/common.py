@@ -39,9 +39,15 @@ def list_images(folder):
     return sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.lower().endswith(IMAGE_EXTS))
 
 
+def image_size(path):
+    with Image.open(path) as im:
+        return im.size
+
+
 def load_image(path, width, height):
     """RGB float32 [3,height,width] in [0, 1] (bilinear resize, antialiased when shrinking)."""
-    img = Image.open(path).convert("RGB")
+    with Image.open(path) as im:
+        img = im.convert("RGB")
     if img.size != (width, height):
         img = img.resize((width, height), Image.BILINEAR)
     return np.asarray(img, dtype=np.float32).transpose(2, 0, 1) / 255.0
@@ -49,12 +55,14 @@ def load_image(path, width, height):
 
 def load_depth(path, depth_scale=1000.0):
     """GT depth in metres, float32 [H,W] at the native size; 0 where the PNG says invalid."""
-    d = np.asarray(Image.open(path)).astype(np.float32)
+    with Image.open(path) as im:
+        d = np.asarray(im).astype(np.float32)
     return d / depth_scale
 
 
 def load_mask(path):
-    return (np.asarray(Image.open(path).convert("L")) > 127).astype(np.float32)
+    with Image.open(path) as im:
+        return (np.asarray(im.convert("L")) > 127).astype(np.float32)
 
 
 def read_poses_kitti(path):

@@ -11,9 +11,8 @@ the sim writes millimetres, depth_scale 1000; KITTI's annotated depth uses 256),
 import os
 
 import numpy as np
-from PIL import Image
 
-from .common import Scene, list_images, read_poses_kitti, stem
+from .common import Scene, image_size, list_images, read_poses_kitti, stem
 
 
 def read_calib(path):
@@ -56,7 +55,7 @@ def load_scene(folder, name=None):
     if calib_path is None:
         raise ValueError(f"{folder}: no calib_cam_to_cam.txt here or in the parent folder")
     k, size = intrinsics_from_calib(read_calib(calib_path))
-    actual = Image.open(images[0]).size
+    actual = image_size(images[0])
     if size is not None and tuple(size) != tuple(actual):
         raise ValueError(f"{folder}: calibration is for {size}, images are {actual}")
     gt_dir = os.path.join(folder, "proj_depth", "groundtruth", "image_02")

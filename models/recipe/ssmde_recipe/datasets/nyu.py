@@ -10,15 +10,15 @@ fy≈519.5, cx≈325.6, cy≈253.7 at 640x480.)
 import os
 
 import numpy as np
-from PIL import Image
 
-from .common import Scene, list_images, stem
+from .common import Scene, image_size, list_images, stem
 
 INTRINSICS = "intrinsics.txt"
 
 
 def read_intrinsics(path):
-    v = np.array([float(x) for x in open(path).read().replace(",", " ").split()])
+    with open(path) as f:
+        v = np.array([float(x) for x in f.read().replace(",", " ").split()])
     if v.size == 4:
         fx, fy, cx, cy = v
         return np.array([[fx, 0, cx], [0, fy, cy], [0, 0, 1]])
@@ -45,7 +45,7 @@ def load_scene(folder, name=None):
         return paths if all(os.path.exists(p) for p in paths) else None
 
     return Scene(name=name or os.path.basename(os.path.abspath(folder)), dir=folder, images=images,
-                 K=read_intrinsics(os.path.join(folder, INTRINSICS)), size=Image.open(images[0]).size,
+                 K=read_intrinsics(os.path.join(folder, INTRINSICS)), size=image_size(images[0]),
                  depths=optional("depth"), masks=optional("motion_mask"))
 
 

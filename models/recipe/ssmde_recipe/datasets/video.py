@@ -10,9 +10,8 @@ import os
 
 import numpy as np
 import yaml
-from PIL import Image
 
-from .common import Scene, list_images
+from .common import Scene, image_size, list_images
 
 CALIB_NAMES = ("camera.yaml", "calibration.yaml", "camera_info.yaml", "calib.yaml")
 
@@ -39,7 +38,7 @@ def load_scene(folder, name=None):
     sub = os.path.join(folder, "frames")
     images = list_images(sub if os.path.isdir(sub) else folder)
     k, size = read_camera_yaml(calib_path(folder))
-    actual = Image.open(images[0]).size
+    actual = image_size(images[0])
     if actual != size:  # a calibration for another resolution of the same camera
         k = k.copy()
         k[0] *= actual[0] / size[0]
