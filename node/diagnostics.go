@@ -1,0 +1,134 @@
+package node
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/ssmde/ssmde/msgs"
+)
+
+// latencyWindow is how many recent frames the latency percentiles cover.
+const latencyWindow = 256
+
+// Stats counts what the node did since start, and rates over the last diagnostics period.
+type Stats struct {
+	mu            sync.Mutex
+	published     uint64
+	failed        uint64
+	badInfo       uint64
+	noInfo        uint64
+	lat           [latencyWindow]float64
+	latN, latNext int
+	lastIn        uint64
+	lastOut       uint64
+	lastAt        time.Time
+	lastError     string
+}
+
+// Frame records one published frame and its receipt-to-publish latency.
+func (s *Stats) Frame(latency time.Duration) {
+	s.mu.Lock()
+	s.published++
+	s.lat[s.latNext] = float64(latency.Microseconds()) / 1000
+	s.latNext = (s.latNext + 1) % latencyWindow
+	s.latN = min(s.latN+1, latencyWindow)
+	s.mu.Unlock()
+}
+
+// Failure records a dropped frame and why.
+func (s *Stats) Failure(err error) {
+	s.mu.Lock()
+	s.failed++
+	s.lastError = err.Error()
+	s.mu.Unlock()
+}
+
+// BadCameraInfo records a camera_info that failed validation.
+func (s *Stats) BadCameraInfo(err error) {
+	s.mu.Lock()
+	s.badInfo++
+	s.lastError = err.Error()
+	s.mu.Unlock()
+}
+
+// NoCameraInfo records a frame dropped because its camera_info never came.
+func (s *Stats) NoCameraInfo() {
+	s.mu.Lock()
+	s.noInfo++
+	s.mu.Unlock()
+}
+
+// Snapshot is what one /diagnostics message reports.
+type Snapshot struct {
+	InputHz, OutputHz     float64
+	P50MS, P95MS          float64
+	Arrived, Dropped      uint64
+	Published, Failed     uint64
+	BadInfo, NoInfo       uint64
+	LastError             string
+	Provider, Model       string
+	Scale                 float64
+	ScaleNote             string
+	SecondsSinceLastInput float64
+}
+
+// Snapshot computes rates since the previous call.
+func (s *Stats) Snapshot(now time.Time, arrived, dropped uint64) Snapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	snap := Snapshot{Arrived: arrived, Dropped: dropped, Published: s.published, Failed: s.failed,
+		BadInfo: s.badInfo, NoInfo: s.noInfo, LastError: s.lastError}
+	if !s.lastAt.IsZero() {
+		dt := now.Sub(s.lastAt).Seconds()
+		if dt > 0 {
+			snap.InputHz = float64(arrived-s.lastIn) / dt
+			snap.OutputHz = float64(s.published-s.lastOut) / dt
+		}
+	}
+	s.lastIn, s.lastOut, s.lastAt = arrived, s.published, now
+	if s.latN > 0 {
+		l := append([]float64(nil), s.lat[:s.latN]...)
+		sort.Float64s(l)
+		snap.P50MS = l[(len(l)-1)/2]
+		snap.P95MS = l[min(len(l)-1, int(0.95*float64(len(l))))]
+	}
+	return snap
+}
+
+// DiagnosticArray renders a snapshot as /diagnostics (diagnostic_msgs), one status for the node.
+func (snap Snapshot) DiagnosticArray(stamp msgs.Time, name, hardwareID string) *msgs.DiagnosticArray {
+	level, message := msgs.DiagnosticOK, fmt.Sprintf("%.1f Hz in, %.1f Hz out, p50 %.1f ms", snap.InputHz, snap.OutputHz, snap.P50MS)
+	switch {
+	case snap.Arrived == 0:
+		level, message = msgs.DiagnosticWarn, "no images received yet"
+	case snap.InputHz == 0 && snap.SecondsSinceLastInput > 2:
+		level, message = msgs.DiagnosticWarn, fmt.Sprintf("no images for %.0f s", snap.SecondsSinceLastInput)
+	case snap.OutputHz == 0 && snap.InputHz > 0:
+		level, message = msgs.DiagnosticError, "images arrive but no depth is published: "+snap.LastError
+	}
+	f := func(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
+	u := func(v uint64) string { return strconv.FormatUint(v, 10) }
+	return &msgs.DiagnosticArray{Header: msgs.Header{Stamp: stamp}, Status: []msgs.DiagnosticStatus{{
+		Level: level, Name: name + ": depth", Message: message, HardwareID: hardwareID,
+		Values: []msgs.KeyValue{
+			{Key: "input_rate_hz", Value: f(snap.InputHz)},
+			{Key: "output_rate_hz", Value: f(snap.OutputHz)},
+			{Key: "latency_p50_ms", Value: f(snap.P50MS)},
+			{Key: "latency_p95_ms", Value: f(snap.P95MS)},
+			{Key: "images_received", Value: u(snap.Arrived)},
+			{Key: "images_dropped_busy", Value: u(snap.Dropped)},
+			{Key: "images_failed", Value: u(snap.Failed)},
+			{Key: "images_without_camera_info", Value: u(snap.NoInfo)},
+			{Key: "camera_info_rejected", Value: u(snap.BadInfo)},
+			{Key: "depth_published", Value: u(snap.Published)},
+			{Key: "execution_provider", Value: snap.Provider},
+			{Key: "model", Value: snap.Model},
+			{Key: "metric_scale", Value: f(snap.Scale)},
+			{Key: "metric_scale_note", Value: snap.ScaleNote},
+			{Key: "last_error", Value: snap.LastError},
+		},
+	}}}
+}

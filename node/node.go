@@ -1,0 +1,399 @@
+// Package node is the depth node without its middleware: parameters, topics, camera_info
+// policies, the latest-frame-wins hand-off between middleware callbacks and inference, outputs
+// (depth, camera_info, points, colormap, odometry, TF) and /diagnostics.
+//
+// A Transport (ROS 2 over DDS in node/ros2, ROS 1 in node/ros1) carries bytes; this package
+// decides what to do with them, so both middlewares behave identically.
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/ssmde/ssmde/calibration"
+	"github.com/ssmde/ssmde/models"
+	"github.com/ssmde/ssmde/msgs"
+	"github.com/ssmde/ssmde/pipeline"
+)
+
+// Output topic names, node-relative except the absolute ones (DESIGN §5).
+const (
+	TopicDepth      = "depth"
+	TopicDepthInfo  = "depth/camera_info"
+	TopicPoints     = "points"
+	TopicOdom       = "odom"
+	TopicColormap   = "depth/colormap"
+	TopicTF         = "/tf"
+	TopicTFStatic   = "/tf_static"
+	TopicDiagnostic = "/diagnostics"
+)
+
+// exactInfoWait is how long a frame waits for its exact-stamp camera_info before being dropped.
+const exactInfoWait = 500 * time.Millisecond
+
+// Node runs the depth pipeline on a camera stream over a Transport.
+type Node struct {
+	name   string
+	params Params
+	t      Transport
+	log    *slog.Logger
+	model  *models.Model
+	pipe   *pipeline.Pipeline
+	infos  *CameraInfoStore
+	frames Frames
+	stats  Stats
+
+	slot      *LatestSlot
+	infoReady chan struct{} // a camera_info arrived (wakes a frame waiting for its exact stamp)
+
+	pubDepth, pubInfo, pubPoints, pubOdom, pubColormap, pubTF, pubTFStatic, pubDiag Publisher
+
+	// Worker state: touched only by Run's goroutine.
+	buf          []byte    // the frame being processed or waiting for its camera_info
+	arrived      time.Time // when it arrived
+	waitingSince time.Time // non-zero while it waits for camera_info
+	img          msgs.Image
+	cimg         msgs.CompressedImage
+	cam          calibration.Camera
+	odomMsg      msgs.Odometry
+	tfMsg        msgs.TFMessage
+	lastStamp    float64 // seconds, for the twist's dt
+	staticSent   bool
+	warnedNoInfo bool
+	warnedScale  bool
+
+	mu        sync.Mutex // guards what diagnostics read from the worker
+	scale     float64
+	scaleNote string
+	lastInput time.Time
+}
+
+// New opens the model and builds the pipeline. name is the node's name for diagnostics.
+func New(name string, p Params, t Transport, log *slog.Logger) (*Node, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	n := &Node{name: name, params: p, t: t, log: log, slot: NewLatestSlot(), infoReady: make(chan struct{}, 1),
+		frames: Frames{Odom: p.OdomFrame, Base: p.BaseFrame}}
+	if p.BaseFrame != "" {
+		if len(p.BaseToCamera) != 7 {
+			return nil, fmt.Errorf("parameter base_frame = %q needs base_to_camera (x y z qx qy qz qw of the camera in it)", p.BaseFrame)
+		}
+		n.frames.BaseFromCamera = RigidFromXYZQuat(p.BaseToCamera)
+	}
+	var fixed *calibration.Camera
+	if p.CameraInfoPolicy == string(InfoFile) {
+		cam, err := calibration.LoadYAML(p.CameraInfoFile)
+		if err != nil {
+			return nil, fmt.Errorf("parameter camera_info_file: %w", err)
+		}
+		fixed = &cam
+	}
+	n.infos = NewCameraInfoStore(CameraInfoPolicy(p.CameraInfoPolicy), fixed)
+	modelDir := p.Model
+	if modelDir == "" {
+		modelDir = DefaultModelDir()
+	}
+	if modelDir == "" {
+		return nil, errors.New("parameter model is empty and no default model is installed; set model:=/path/to/model_folder")
+	}
+	sc, err := p.SessionConfig()
+	if err != nil {
+		return nil, err
+	}
+	sc.Logger = log
+	if n.model, err = models.Open(modelDir, sc); err != nil {
+		return nil, err
+	}
+	if n.pipe, err = pipeline.New(p.PipelineConfig(), n.model); err != nil {
+		n.model.Close()
+		return nil, err
+	}
+	log.Info("model loaded", "model", n.model.String())
+	return n, nil
+}
+
+// DefaultModelDir finds the installed default model: beside the executable
+// (../share/ssmde/models/default in an install, models/default in a checkout) or in the working
+// directory's models/default.
+func DefaultModelDir() string {
+	var candidates []string
+	if exe, err := os.Executable(); err == nil {
+		d := filepath.Dir(exe)
+		candidates = append(candidates,
+			filepath.Join(d, "..", "..", "share", "ssmde", "models", "default"), // colcon: lib/ssmde/ssmde
+			filepath.Join(d, "..", "share", "ssmde", "models", "default"),
+			filepath.Join(d, "..", "models", "default")) // bin/ssmde in a checkout
+	}
+	candidates = append(candidates, filepath.Join("models", "default"))
+	for _, c := range candidates {
+		if _, err := os.Stat(filepath.Join(c, models.ManifestFile)); err == nil {
+			return c
+		}
+	}
+	return ""
+}
+
+// Model is the opened model (for logs and tests).
+func (n *Node) Model() *models.Model { return n.model }
+
+// Close releases the pipeline and the model (not the transport).
+func (n *Node) Close() {
+	n.pipe.Close()
+	n.model.Close()
+}
+
+// Start advertises the outputs and subscribes the inputs. Call Run afterwards.
+func (n *Node) Start() error {
+	p := n.params
+	out := QoS{Reliable: true, Depth: p.OutputDepth}
+	var err error
+	adv := func(topic, typ string, q QoS) Publisher {
+		if err != nil {
+			return nil
+		}
+		var pub Publisher
+		pub, err = n.t.Advertise(topic, typ, q)
+		return pub
+	}
+	n.pubDepth = adv(TopicDepth, "sensor_msgs/msg/Image", out)
+	n.pubInfo = adv(TopicDepthInfo, "sensor_msgs/msg/CameraInfo", out)
+	if p.PublishPoints {
+		n.pubPoints = adv(TopicPoints, "sensor_msgs/msg/PointCloud2", out)
+	}
+	if p.PublishColormap != "never" {
+		n.pubColormap = adv(TopicColormap, "sensor_msgs/msg/Image", out)
+	}
+	if p.PublishOdom {
+		n.pubOdom = adv(TopicOdom, "nav_msgs/msg/Odometry", out)
+	}
+	if p.PublishTF {
+		n.pubTF = adv(TopicTF, "tf2_msgs/msg/TFMessage", QoSTF)
+		if p.BaseFrame != "" {
+			n.pubTFStatic = adv(TopicTFStatic, "tf2_msgs/msg/TFMessage", QoSTFStatic)
+		}
+	}
+	n.pubDiag = adv(TopicDiagnostic, "diagnostic_msgs/msg/DiagnosticArray", QoS{Reliable: true, Depth: 10})
+	if err != nil {
+		return err
+	}
+	in := QoS{Reliable: p.ImageReliability == "reliable", Depth: 5}
+	if p.ImageTransport == "compressed" {
+		err = n.t.Subscribe(p.ImageTopic+"/compressed", "sensor_msgs/msg/CompressedImage", in, n.slot.Put)
+	} else {
+		err = n.t.Subscribe(p.ImageTopic, "sensor_msgs/msg/Image", in, n.slot.Put)
+	}
+	if err != nil || p.CameraInfoPolicy == string(InfoFile) {
+		return err
+	}
+	var info msgs.CameraInfo
+	var mu sync.Mutex // callbacks of one subscription may run on several middleware threads
+	return n.t.Subscribe(p.CameraInfoTopic, "sensor_msgs/msg/CameraInfo", in, func(data []byte) {
+		mu.Lock()
+		defer mu.Unlock()
+		err := n.t.Decode(data, &info)
+		if err == nil {
+			err = n.infos.Add(&info)
+		}
+		if err != nil {
+			n.stats.BadCameraInfo(err)
+			n.log.Warn("camera_info dropped", "err", err)
+			return
+		}
+		select {
+		case n.infoReady <- struct{}{}:
+		default:
+		}
+	})
+}
+
+// Run processes frames until ctx is cancelled, publishing /diagnostics every
+// diagnostics_period seconds.
+func (n *Node) Run(ctx context.Context) error {
+	tick := time.NewTicker(time.Duration(n.params.DiagnosticsRate * float64(time.Second)))
+	defer tick.Stop()
+	retry := time.NewTimer(time.Hour)
+	defer retry.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+			n.publishDiagnostics()
+			continue
+		case <-retry.C:
+		case <-n.infoReady:
+		case <-n.slot.Ready():
+			if len(n.buf) > 0 {
+				// A newer frame replaces one still waiting for its camera_info.
+				n.stats.NoCameraInfo()
+			}
+			var ok bool
+			var at time.Time
+			n.buf, at, ok = n.slot.Take(n.buf)
+			if !ok {
+				continue
+			}
+			n.arrived, n.waitingSince = at, time.Time{}
+			n.mu.Lock()
+			n.lastInput = at
+			n.mu.Unlock()
+		}
+		if len(n.buf) == 0 {
+			continue
+		}
+		if wait := n.processFrame(); wait > 0 {
+			retry.Reset(wait)
+			continue
+		}
+		n.buf = n.buf[:0]
+	}
+}
+
+// processFrame runs the frame in n.buf. It returns how long to wait before retrying when the
+// frame waits for its exact-stamp camera_info (0: the frame is done, published or dropped).
+func (n *Node) processFrame() time.Duration {
+	var header msgs.Header
+	var err error
+	compressed := n.params.ImageTransport == "compressed"
+	if compressed {
+		err = n.t.Decode(n.buf, &n.cimg)
+		header = n.cimg.Header
+	} else {
+		err = n.t.Decode(n.buf, &n.img)
+		header = n.img.Header
+	}
+	if err != nil {
+		n.fail(err)
+		return 0
+	}
+	cam, ok, seen := n.infos.Lookup(header.Stamp)
+	var camPtr *calibration.Camera
+	switch {
+	case ok:
+		n.cam = cam
+		camPtr = &n.cam
+	case seen:
+		// Exact policy: its camera_info may still be on its way.
+		if n.waitingSince.IsZero() {
+			n.waitingSince = time.Now()
+		}
+		if left := exactInfoWait - time.Since(n.waitingSince); left > 0 {
+			return left
+		}
+		n.stats.NoCameraInfo()
+		n.log.Warn("image dropped: no camera_info with its stamp", "stamp", header.Stamp.Nanos(), "waited", exactInfoWait)
+		return 0
+	default:
+		if !n.warnedNoInfo {
+			n.warnedNoInfo = true
+			n.log.Warn("no camera_info received yet: publishing depth without intrinsics (no points, no focal scaling)",
+				"topic", n.params.CameraInfoTopic)
+		}
+	}
+	var res *pipeline.Result
+	if compressed {
+		res, err = n.pipe.ProcessCompressed(&n.cimg, camPtr)
+	} else {
+		res, err = n.pipe.ProcessImage(&n.img, camPtr)
+	}
+	if err != nil {
+		n.fail(err)
+		return 0
+	}
+	if err := n.publish(res); err != nil {
+		n.fail(err)
+		return 0
+	}
+	n.stats.Frame(time.Since(n.arrived))
+	return 0
+}
+
+func (n *Node) fail(err error) {
+	n.stats.Failure(err)
+	n.log.Warn("frame dropped", "err", err)
+}
+
+// publish sends one result's messages.
+func (n *Node) publish(res *pipeline.Result) error {
+	n.mu.Lock()
+	n.scale, n.scaleNote = res.Scale, res.ScaleNote
+	n.mu.Unlock()
+	if !res.ScaleValid && !n.warnedScale {
+		n.warnedScale = true
+		n.log.Warn("metric scale: " + res.ScaleNote)
+	}
+	if err := n.pubDepth.Publish(&res.DepthImage); err != nil {
+		return err
+	}
+	if err := n.pubInfo.Publish(&res.DepthInfo); err != nil {
+		return err
+	}
+	if n.pubPoints != nil && res.Points != nil {
+		if err := n.pubPoints.Publish(res.Points); err != nil {
+			return err
+		}
+	}
+	if n.pubColormap != nil && res.Colormap != nil && (n.params.PublishColormap == "always" || n.pubColormap.Subscribers() > 0) {
+		if err := n.pubColormap.Publish(res.Colormap); err != nil {
+			return err
+		}
+	}
+	if n.pubOdom != nil || n.pubTF != nil {
+		stamp := float64(res.Header.Stamp.Nanos()) / 1e9
+		dt := stamp - n.lastStamp
+		n.lastStamp = stamp
+		var tf *msgs.TFMessage
+		if n.pubTF != nil {
+			tf = &n.tfMsg
+		}
+		OdometryOf(&n.odomMsg, tf, res, n.frames, dt)
+		if n.pubOdom != nil {
+			if err := n.pubOdom.Publish(&n.odomMsg); err != nil {
+				return err
+			}
+		}
+		if n.pubTF != nil {
+			if err := n.pubTF.Publish(&n.tfMsg); err != nil {
+				return err
+			}
+		}
+		if n.pubTFStatic != nil && !n.staticSent {
+			n.staticSent = true
+			if err := n.pubTFStatic.Publish(StaticCameraTF(res.Header.Stamp, n.frames.Base, res.Header.FrameID, n.frames.BaseFromCamera)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Snapshot returns the node's current statistics.
+func (n *Node) Snapshot() Snapshot {
+	arrived, dropped := n.slot.Counts()
+	snap := n.stats.Snapshot(time.Now(), arrived, dropped)
+	n.mu.Lock()
+	snap.Scale, snap.ScaleNote = n.scale, n.scaleNote
+	if !n.lastInput.IsZero() {
+		snap.SecondsSinceLastInput = time.Since(n.lastInput).Seconds()
+	}
+	n.mu.Unlock()
+	snap.Provider, snap.Model = n.model.Provider(), n.model.Manifest.Name
+	return snap
+}
+
+func (n *Node) publishDiagnostics() {
+	snap := n.Snapshot()
+	if err := n.pubDiag.Publish(snap.DiagnosticArray(n.t.Now(), n.name, n.model.Manifest.Name)); err != nil {
+		n.log.Warn("diagnostics not published", "err", err)
+	}
+}

@@ -1,0 +1,252 @@
+package node
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ssmde/ssmde/msgs"
+	"github.com/ssmde/ssmde/pipeline"
+)
+
+func TestParamsSetAndValidate(t *testing.T) {
+	p := DefaultParams()
+	if err := p.Validate(); err != nil {
+		t.Fatalf("defaults invalid: %v", err)
+	}
+	err := p.SetAll(map[string]any{"threads": 2, "fixed_scale": 3, "scale_mode": "fixed", "base_to_camera": []any{0.1, 0, 1.2, -0.5, 0.5, -0.5, 0.5}, "publish_points": false})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Threads != 2 || p.FixedScale != 3 || p.PublishPoints || len(p.BaseToCamera) != 7 {
+		t.Fatalf("%+v", p)
+	}
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name  string
+		value any
+		want  string
+	}{
+		{"threads", "two", "parameter threads = two (string): want an integer"},
+		{"publish_points", 1, "want true or false"},
+		{"modle", "x", `parameter "modle" unknown`},
+		{"base_to_camera", []any{1, "a"}, "base_to_camera[1] = a"},
+		{"fixed_scale", "3", "want a number"},
+	}
+	for _, c := range cases {
+		q := DefaultParams()
+		if err := q.Set(c.name, c.value); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Set(%s, %v): %v, want %q", c.name, c.value, err, c.want)
+		}
+	}
+	invalid := []struct {
+		mutate func(*Params)
+		want   string
+	}{
+		{func(p *Params) { p.CameraInfoPolicy = "nearest" }, "camera_info_policy = nearest"},
+		{func(p *Params) { p.CameraInfoPolicy = "file" }, "camera_info_file"},
+		{func(p *Params) { p.ImageTransport = "theora" }, "image_transport = theora"},
+		{func(p *Params) { p.BaseToCamera = []float64{0, 0, 0, 0, 0, 0, 2} }, "norm 2.0000"},
+		{func(p *Params) { p.Providers = "gpu" }, "providers = gpu"},
+		{func(p *Params) { p.ScaleMode = "lidar" }, `unknown mode "lidar"`},
+		{func(p *Params) { p.PointsDecimation = 0 }, "points_decimation = 0"},
+	}
+	for _, c := range invalid {
+		q := DefaultParams()
+		c.mutate(&q)
+		if err := q.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Validate: %v, want %q", err, c.want)
+		}
+	}
+	table := ParamTable()
+	for _, name := range ParamNames() {
+		if !strings.Contains(table, "| `"+name+"` |") {
+			t.Errorf("parameter table lacks %s", name)
+		}
+	}
+}
+
+func TestLatestSlotKeepsNewestAndCountsDrops(t *testing.T) {
+	s := NewLatestSlot()
+	s.Put([]byte("one"))
+	s.Put([]byte("two"))
+	s.Put([]byte("three"))
+	buf := make([]byte, 0, 16)
+	msg, _, ok := s.Take(buf)
+	if !ok || string(msg) != "three" {
+		t.Fatalf("took %q %v", msg, ok)
+	}
+	if _, _, ok := s.Take(nil); ok {
+		t.Fatal("slot not empty after Take")
+	}
+	if arrived, dropped := s.Counts(); arrived != 3 || dropped != 2 {
+		t.Fatalf("arrived %d dropped %d", arrived, dropped)
+	}
+	// Steady state: buffers are swapped, not allocated.
+	a, b := make([]byte, 0, 64), make([]byte, 0, 64)
+	s.Put([]byte("warm"))
+	a, _, _ = s.Take(a)
+	allocs := testing.AllocsPerRun(100, func() {
+		s.Put([]byte("payload"))
+		b, _, _ = s.Take(a)
+		a, b = b, a
+	})
+	if allocs != 0 {
+		t.Fatalf("%v allocations per frame", allocs)
+	}
+}
+
+func TestLatestSlotConcurrent(t *testing.T) {
+	s := NewLatestSlot()
+	var wg sync.WaitGroup
+	const n = 2000
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; i < n; i++ {
+			s.Put([]byte{byte(i), byte(i >> 8)})
+		}
+	}()
+	var got uint64
+	last := -1
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	var buf []byte
+	for {
+		select {
+		case <-s.Ready():
+		case <-done:
+		}
+		var ok bool
+		buf, _, ok = s.Take(buf)
+		if ok {
+			v := int(buf[0]) | int(buf[1])<<8
+			if v <= last {
+				t.Fatalf("frame %d after %d: order broken", v, last)
+			}
+			last = v
+			got++
+		}
+		select {
+		case <-done:
+			if _, _, ok := s.Take(buf); !ok {
+				arrived, dropped := s.Counts()
+				if arrived != n || got+dropped != n {
+					t.Fatalf("arrived %d, taken %d + dropped %d", arrived, got, dropped)
+				}
+				return
+			}
+		default:
+		}
+	}
+}
+
+func cameraInfo(stamp int64, fx float64) *msgs.CameraInfo {
+	return &msgs.CameraInfo{Header: msgs.Header{Stamp: msgs.TimeFromNanos(stamp)}, Width: 64, Height: 32,
+		K: [9]float64{fx, 0, 31.5, 0, fx, 15.5, 0, 0, 1}, DistortionModel: "plumb_bob", D: []float64{0, 0, 0, 0, 0},
+		P: [12]float64{fx, 0, 31.5, 0, 0, fx, 15.5, 0, 0, 0, 1, 0}}
+}
+
+func TestCameraInfoPolicies(t *testing.T) {
+	exact := NewCameraInfoStore(InfoExact, nil)
+	if _, ok, seen := exact.Lookup(msgs.TimeFromNanos(5)); ok || seen {
+		t.Fatal("empty store found a camera")
+	}
+	for i := int64(1); i <= 40; i++ {
+		if err := exact.Add(cameraInfo(i*100, float64(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cam, ok, _ := exact.Lookup(msgs.TimeFromNanos(3000))
+	if !ok || cam.K[0] != 30 {
+		t.Fatalf("exact stamp 3000: ok %v fx %v", ok, cam.K[0])
+	}
+	if _, ok, seen := exact.Lookup(msgs.TimeFromNanos(3050)); ok || !seen {
+		t.Fatal("exact policy matched a stamp it never saw")
+	}
+	if _, ok, _ := exact.Lookup(msgs.TimeFromNanos(200)); ok {
+		t.Fatal("stamp 200 should have left the ring")
+	}
+	latest := NewCameraInfoStore(InfoLatest, nil)
+	latest.Add(cameraInfo(1, 10))
+	latest.Add(cameraInfo(2, 20))
+	if cam, ok, _ := latest.Lookup(msgs.TimeFromNanos(99)); !ok || cam.K[0] != 20 {
+		t.Fatalf("latest: %v %v", ok, cam.K[0])
+	}
+	bad := cameraInfo(3, 0)
+	if err := latest.Add(bad); err == nil {
+		t.Fatal("camera_info with fx 0 accepted")
+	}
+	if cam, _, _ := latest.Lookup(msgs.TimeFromNanos(99)); cam.K[0] != 20 {
+		t.Fatal("a rejected camera_info replaced the good one")
+	}
+}
+
+func TestOdometryWithBaseFrame(t *testing.T) {
+	// Camera optical frame on a base (x forward, y left, z up): optical z = base x, optical x = −base y,
+	// optical y = −base z; mounted 1.2 m up and 0.3 m forward.
+	baseFromCam := RigidFromXYZQuat([]float64{0.3, 0, 1.2, -0.5, 0.5, -0.5, 0.5})
+	p := baseFromCam.Apply([3]float64{0, 0, 1}) // one metre along the optical axis
+	if math.Abs(p[0]-1.3) > 1e-12 || math.Abs(p[1]) > 1e-12 || math.Abs(p[2]-1.2) > 1e-12 {
+		t.Fatalf("optical z in base = %v, want [1.3 0 1.2]", p)
+	}
+	// The camera drove 2 m forward (optical z) over 0.5 s.
+	res := &pipeline.Result{Header: msgs.Header{Stamp: msgs.TimeFromNanos(5e8), FrameID: "cam_optical"}, HasMotion: true}
+	res.Motion = pipeline.RigidFromAxisAngle(0, 0, 0, 0, 0, 2)
+	res.World = res.Motion
+	var odom msgs.Odometry
+	var tf msgs.TFMessage
+	OdometryOf(&odom, &tf, res, Frames{Odom: "odom", Base: "base_link", BaseFromCamera: baseFromCam}, 0.5)
+	pos := odom.Pose.Pose.Position
+	if odom.Header.FrameID != "odom" || odom.ChildFrameID != "base_link" || math.Abs(pos.X-2) > 1e-9 || math.Abs(pos.Y) > 1e-9 || math.Abs(pos.Z) > 1e-9 {
+		t.Fatalf("odom %s→%s at %+v, want base 2 m forward", odom.Header.FrameID, odom.ChildFrameID, pos)
+	}
+	if v := odom.Twist.Twist.Linear; math.Abs(v.X-4) > 1e-9 || math.Abs(v.Y) > 1e-9 {
+		t.Fatalf("twist %+v, want 4 m/s forward", v)
+	}
+	if len(tf.Transforms) != 1 || tf.Transforms[0].ChildFrameID != "base_link" || tf.Transforms[0].Transform.Translation.X != pos.X {
+		t.Fatalf("tf %+v", tf)
+	}
+	if odom.Pose.Covariance[0] == 0 {
+		t.Fatal("zero covariance claims a perfect estimate")
+	}
+	// Without a base frame, odometry is of the optical frame itself.
+	OdometryOf(&odom, nil, res, Frames{Odom: "odom"}, 0.5)
+	if odom.ChildFrameID != "cam_optical" || math.Abs(odom.Pose.Pose.Position.Z-2) > 1e-12 {
+		t.Fatalf("optical odometry %+v", odom)
+	}
+}
+
+func TestDiagnosticsLevels(t *testing.T) {
+	var s Stats
+	start := time.Now()
+	snap := s.Snapshot(start, 0, 0)
+	d := snap.DiagnosticArray(msgs.Time{}, "ssmde", "m")
+	if d.Status[0].Level != msgs.DiagnosticWarn || !strings.Contains(d.Status[0].Message, "no images") {
+		t.Fatalf("%+v", d.Status[0])
+	}
+	for i := 0; i < 10; i++ {
+		s.Frame(time.Duration(i+1) * time.Millisecond)
+	}
+	s.Failure(errors.New(`image: unknown encoding "hsv8"`))
+	snap = s.Snapshot(start.Add(time.Second), 12, 1)
+	if snap.OutputHz != 10 || snap.InputHz != 12 || snap.P50MS != 5 || snap.P95MS != 10 || snap.Failed != 1 {
+		t.Fatalf("%+v", snap)
+	}
+	d = snap.DiagnosticArray(msgs.Time{}, "ssmde", "m")
+	if d.Status[0].Level != msgs.DiagnosticOK {
+		t.Fatalf("%+v", d.Status[0])
+	}
+	snap = s.Snapshot(start.Add(2*time.Second), 20, 1)
+	if d := snap.DiagnosticArray(msgs.Time{}, "ssmde", "m"); d.Status[0].Level != msgs.DiagnosticError || !strings.Contains(d.Status[0].Message, "hsv8") {
+		t.Fatalf("images in, nothing out: %+v", d.Status[0])
+	}
+}

@@ -1,0 +1,299 @@
+package node
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/ssmde/ssmde/models"
+	"github.com/ssmde/ssmde/pipeline"
+)
+
+// Params are the node's ROS parameters. Field tags give the parameter name; the doc tag is the
+// README table's text. The same names work as ROS 2 params-file keys, `-p name:=value`, and ROS 1
+// private parameters (`_name:=value`, `~name`).
+type Params struct {
+	Model     string `param:"model" doc:"model folder (model.yaml + ONNX); empty: the installed default"`
+	Providers string `param:"providers" doc:"execution providers in order of preference: tensorrt,cuda,cpu"`
+	Threads   int    `param:"threads" doc:"ONNX Runtime intra-op threads (0: its default)"`
+
+	TensorRTFP16      bool   `param:"tensorrt_fp16" doc:"TensorRT: build fp16 engines"`
+	TensorRTCacheDir  string `param:"tensorrt_engine_cache" doc:"TensorRT: engine cache folder (empty: no cache)"`
+	TensorRTTiming    string `param:"tensorrt_timing_cache" doc:"TensorRT: timing cache folder (empty: none)"`
+	TensorRTWorkspace int64  `param:"tensorrt_workspace_bytes" doc:"TensorRT: builder workspace (0: ONNX Runtime's default)"`
+
+	ImageTopic       string `param:"image_topic" doc:"input image topic (node-relative)"`
+	ImageTransport   string `param:"image_transport" doc:"raw (sensor_msgs/Image) or compressed (sensor_msgs/CompressedImage on IMAGE_TOPIC/compressed)"`
+	CameraInfoTopic  string `param:"camera_info_topic" doc:"input camera_info topic"`
+	CameraInfoPolicy string `param:"camera_info_policy" doc:"exact (same stamp as the image), latest (last received) or file"`
+	CameraInfoFile   string `param:"camera_info_file" doc:"calibration YAML for camera_info_policy file"`
+	ImageReliability string `param:"image_reliability" doc:"best_effort (matches every publisher) or reliable"`
+
+	Fit          string  `param:"fit" doc:"stretch, crop_center or crop_bottom: how the image meets the model's aspect ratio"`
+	Rectify      bool    `param:"rectify" doc:"undistort with camera_info before inference"`
+	ScaleMode    string  `param:"scale_mode" doc:"none, fixed, focal or camera_height"`
+	FixedScale   float64 `param:"fixed_scale" doc:"depth factor for scale_mode fixed"`
+	CameraHeight float64 `param:"camera_height" doc:"camera height above the ground (m) for scale_mode camera_height"`
+	MinDepth     float64 `param:"min_depth" doc:"clamp depth below (m, 0: off)"`
+	MaxDepth     float64 `param:"max_depth" doc:"clamp depth above (m, 0: off)"`
+
+	DepthEncoding    string  `param:"depth_encoding" doc:"32FC1 (m, NaN invalid) or 16UC1 (mm, 0 invalid)"`
+	PublishPoints    bool    `param:"publish_points" doc:"publish the point cloud (needs intrinsics)"`
+	PointsRGB        bool    `param:"points_rgb" doc:"add an rgb field to the cloud"`
+	PointsDecimation int     `param:"points_decimation" doc:"keep every k-th pixel in x and y"`
+	PointsMinRange   float64 `param:"points_min_range" doc:"drop points nearer than this (m, Euclidean, 0: off)"`
+	PointsMaxRange   float64 `param:"points_max_range" doc:"drop points farther than this (m, 0: off)"`
+	PublishColormap  string  `param:"publish_colormap" doc:"auto (when subscribed), always or never"`
+
+	PublishOdom     bool      `param:"publish_odom" doc:"publish odometry from the pose net"`
+	PublishTF       bool      `param:"publish_tf" doc:"broadcast odom_frame → base_frame (or → camera frame)"`
+	OdomFrame       string    `param:"odom_frame" doc:"odometry frame id"`
+	BaseFrame       string    `param:"base_frame" doc:"robot base frame; empty: odometry is of the camera's optical frame"`
+	BaseToCamera    []float64 `param:"base_to_camera" doc:"x y z qx qy qz qw of the camera optical frame in base_frame (published on /tf_static)"`
+	OutputDepth     int       `param:"output_depth" doc:"history depth (KEEP_LAST) of the outputs, published RELIABLE"`
+	UseSimTime      bool      `param:"use_sim_time" doc:"take time from /clock"`
+	DiagnosticsRate float64   `param:"diagnostics_period" doc:"seconds between /diagnostics messages"`
+}
+
+// DefaultParams are what the node runs with when nothing is set.
+func DefaultParams() Params {
+	return Params{
+		Providers:        "tensorrt,cuda,cpu",
+		TensorRTFP16:     true,
+		ImageTopic:       "image",
+		ImageTransport:   "raw",
+		CameraInfoTopic:  "camera_info",
+		CameraInfoPolicy: "latest",
+		ImageReliability: "best_effort",
+		Fit:              pipeline.FitStretch,
+		ScaleMode:        string(pipeline.ScaleFocal),
+		FixedScale:       1,
+		CameraHeight:     1.65,
+		DepthEncoding:    pipeline.Encoding32FC1,
+		PublishPoints:    true,
+		PointsRGB:        true,
+		PointsDecimation: 1,
+		PublishColormap:  "auto",
+		PublishOdom:      true,
+		PublishTF:        true,
+		OdomFrame:        "odom",
+		OutputDepth:      5,
+		DiagnosticsRate:  1,
+	}
+}
+
+// Validate names the first parameter with a bad value.
+func (p Params) Validate() error {
+	bad := func(name string, value any, want string) error {
+		return fmt.Errorf("parameter %s = %v: %s", name, value, want)
+	}
+	if _, err := models.ParseProviderList(p.Providers); err != nil {
+		return bad("providers", p.Providers, err.Error())
+	}
+	if p.Threads < 0 {
+		return bad("threads", p.Threads, "must not be negative")
+	}
+	if p.ImageTransport != "raw" && p.ImageTransport != "compressed" {
+		return bad("image_transport", p.ImageTransport, "want raw or compressed")
+	}
+	switch p.CameraInfoPolicy {
+	case "exact", "latest":
+	case "file":
+		if p.CameraInfoFile == "" {
+			return bad("camera_info_file", `""`, "camera_info_policy file needs a calibration YAML")
+		}
+	default:
+		return bad("camera_info_policy", p.CameraInfoPolicy, "want exact, latest or file")
+	}
+	if p.ImageReliability != "best_effort" && p.ImageReliability != "reliable" {
+		return bad("image_reliability", p.ImageReliability, "want best_effort or reliable")
+	}
+	if p.PublishColormap != "auto" && p.PublishColormap != "always" && p.PublishColormap != "never" {
+		return bad("publish_colormap", p.PublishColormap, "want auto, always or never")
+	}
+	if p.PointsDecimation < 1 {
+		return bad("points_decimation", p.PointsDecimation, "must be at least 1")
+	}
+	if len(p.BaseToCamera) != 0 && len(p.BaseToCamera) != 7 {
+		return bad("base_to_camera", p.BaseToCamera, "want 7 numbers: x y z qx qy qz qw")
+	}
+	if len(p.BaseToCamera) == 7 {
+		q := p.BaseToCamera[3:]
+		if n := math.Sqrt(q[0]*q[0] + q[1]*q[1] + q[2]*q[2] + q[3]*q[3]); math.Abs(n-1) > 1e-3 {
+			return bad("base_to_camera", p.BaseToCamera, fmt.Sprintf("its quaternion has norm %.4f, want 1", n))
+		}
+	}
+	if p.OutputDepth < 1 {
+		return bad("output_depth", p.OutputDepth, "must be at least 1")
+	}
+	if !(p.DiagnosticsRate > 0) {
+		return bad("diagnostics_period", p.DiagnosticsRate, "must be positive")
+	}
+	if p.OdomFrame == "" {
+		return bad("odom_frame", `""`, "must not be empty")
+	}
+	return p.PipelineConfig().Validate()
+}
+
+// PipelineConfig maps the parameters onto the pipeline's configuration.
+func (p Params) PipelineConfig() pipeline.Config {
+	return pipeline.Config{
+		Fit: p.Fit, Rectify: p.Rectify, ScaleMode: pipeline.ScaleMode(p.ScaleMode), FixedScale: p.FixedScale,
+		Ground:        pipeline.GroundConfig{CameraHeight: p.CameraHeight},
+		DepthEncoding: p.DepthEncoding, MinDepth: float32(p.MinDepth), MaxDepth: float32(p.MaxDepth),
+		Points: p.PublishPoints,
+		Cloud: pipeline.CloudConfig{Decimation: p.PointsDecimation, MinRange: float32(p.PointsMinRange),
+			MaxRange: float32(p.PointsMaxRange), RGB: p.PointsRGB},
+		Colormap: p.PublishColormap != "never", Colors: pipeline.ColormapConfig{Inverse: true},
+		Pose: p.PublishOdom || p.PublishTF,
+	}
+}
+
+// SessionConfig maps the parameters onto the model's session configuration.
+func (p Params) SessionConfig() (models.SessionConfig, error) {
+	providers, err := models.ParseProviderList(p.Providers)
+	if err != nil {
+		return models.SessionConfig{}, err
+	}
+	for i := range providers {
+		if providers[i].Name == models.ProviderTensorRT {
+			providers[i].FP16 = p.TensorRTFP16
+			providers[i].EngineCacheDir = p.TensorRTCacheDir
+			providers[i].TimingCacheDir = p.TensorRTTiming
+			providers[i].WorkspaceBytes = p.TensorRTWorkspace
+		}
+	}
+	return models.SessionConfig{Providers: providers, IntraOpThreads: p.Threads}, nil
+}
+
+// Set assigns one parameter from a parsed value (YAML-typed: bool, int, float64, string or a
+// list), converting where ROS would (an int where a double is expected). The error names the
+// parameter and says what type it wants.
+func (p *Params) Set(name string, value any) error {
+	v := reflect.ValueOf(p).Elem()
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		if t.Field(i).Tag.Get("param") != name {
+			continue
+		}
+		f := v.Field(i)
+		switch f.Kind() {
+		case reflect.String:
+			s, ok := value.(string)
+			if !ok {
+				return fmt.Errorf("parameter %s = %v (%T): want a string", name, value, value)
+			}
+			f.SetString(s)
+		case reflect.Bool:
+			b, ok := value.(bool)
+			if !ok {
+				return fmt.Errorf("parameter %s = %v (%T): want true or false", name, value, value)
+			}
+			f.SetBool(b)
+		case reflect.Int, reflect.Int64:
+			n, ok := asInt(value)
+			if !ok {
+				return fmt.Errorf("parameter %s = %v (%T): want an integer", name, value, value)
+			}
+			f.SetInt(n)
+		case reflect.Float64:
+			x, ok := asFloat(value)
+			if !ok {
+				return fmt.Errorf("parameter %s = %v (%T): want a number", name, value, value)
+			}
+			f.SetFloat(x)
+		case reflect.Slice:
+			list, ok := value.([]any)
+			if !ok {
+				return fmt.Errorf("parameter %s = %v (%T): want a list of numbers", name, value, value)
+			}
+			out := make([]float64, len(list))
+			for k, e := range list {
+				x, ok := asFloat(e)
+				if !ok {
+					return fmt.Errorf("parameter %s[%d] = %v (%T): want a number", name, k, e, e)
+				}
+				out[k] = x
+			}
+			f.Set(reflect.ValueOf(out))
+		}
+		return nil
+	}
+	return fmt.Errorf("parameter %q unknown; the node's parameters are: %s", name, strings.Join(ParamNames(), ", "))
+}
+
+// SetAll assigns parameters in name order (so errors are reproducible).
+func (p *Params) SetAll(values map[string]any) error {
+	names := make([]string, 0, len(values))
+	for k := range values {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		if err := p.Set(k, values[k]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func asInt(v any) (int64, bool) {
+	switch x := v.(type) {
+	case int:
+		return int64(x), true
+	case int64:
+		return x, true
+	case float64:
+		if x == math.Trunc(x) {
+			return int64(x), true
+		}
+	case string:
+		n, err := strconv.ParseInt(x, 10, 64)
+		return n, err == nil
+	}
+	return 0, false
+}
+
+func asFloat(v any) (float64, bool) {
+	switch x := v.(type) {
+	case int:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	case float64:
+		return x, true
+	}
+	return 0, false
+}
+
+// ParamNames lists every parameter name in declaration order.
+func ParamNames() []string {
+	t := reflect.TypeOf(Params{})
+	names := make([]string, t.NumField())
+	for i := range names {
+		names[i] = t.Field(i).Tag.Get("param")
+	}
+	return names
+}
+
+// ParamTable renders the README's parameter table (name, default, meaning).
+func ParamTable() string {
+	var b strings.Builder
+	b.WriteString("| parameter | default | meaning |\n|---|---|---|\n")
+	d := reflect.ValueOf(DefaultParams())
+	t := d.Type()
+	for i := 0; i < t.NumField(); i++ {
+		def := fmt.Sprint(d.Field(i).Interface())
+		if d.Field(i).Kind() == reflect.String {
+			def = strconv.Quote(d.Field(i).String())
+		}
+		if d.Field(i).Kind() == reflect.Slice && d.Field(i).Len() == 0 {
+			def = "[]"
+		}
+		fmt.Fprintf(&b, "| `%s` | `%s` | %s |\n", t.Field(i).Tag.Get("param"), def, t.Field(i).Tag.Get("doc"))
+	}
+	return b.String()
+}
