@@ -175,3 +175,44 @@ func TestCropToWindowMapsImagePixelsToGT(t *testing.T) {
 		t.Fatal("whole-image window copied the GT")
 	}
 }
+
+// TestMergeEqualsOneEvaluation: merging the reports of two recordings gives the per-frame mean
+// over all their frames, as if they had been evaluated together.
+func TestMergeEqualsOneEvaluation(t *testing.T) {
+	proto := Protocol{MinDepth: 1e-3, MaxDepth: 80, Scaling: ScaleNone}
+	var saved []*Saved
+	for _, c := range []struct {
+		n     int
+		scale float64
+	}{{3, 2}, {5, 4}} {
+		res, err := Run(&greySource{n: c.n, gtScale: c.scale}, tinyPipeline(t), RunConfig{Protocol: proto})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := filepath.Join(t.TempDir(), "r")
+		if err := WriteReport(dir, res); err != nil {
+			t.Fatal(err)
+		}
+		s, err := LoadSaved(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s.Latencies) != c.n {
+			t.Fatalf("%d latencies read back, want %d", len(s.Latencies), c.n)
+		}
+		saved = append(saved, s)
+	}
+	m := Merge(saved)
+	// A prediction at 1/2 of GT scores abs_rel 0.5, at 1/4 scores 0.75.
+	want := (3*0.5 + 5*0.75) / 8
+	if m.Frames != 8 || m.All.Frames != 8 || math.Abs(m.All.AbsRel-want) > 1e-6 || m.Dynamic.Frames != 8 {
+		t.Fatalf("merged frames %d abs_rel %v (want %v), dynamic frames %d", m.Frames, m.All.AbsRel, want, m.Dynamic.Frames)
+	}
+	out := t.TempDir()
+	if err := WriteMerged(out, m); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadSaved(t.TempDir()); err == nil || !strings.Contains(err.Error(), ResultsFile) {
+		t.Fatalf("empty folder: %v", err)
+	}
+}

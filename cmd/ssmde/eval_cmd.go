@@ -1,18 +1,26 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
 
 	"github.com/ssmde/ssmde/eval"
 	"github.com/ssmde/ssmde/pipeline"
 )
 
 func runEval(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("eval", "[flags] --out DIR SEQUENCE_FOLDER", stderr)
+	if len(args) > 0 && args[0] == "merge" {
+		return runEvalMerge(args[1:], stdout, stderr)
+	}
+	fs := newFlagSet("eval", "[flags] [--out DIR] RECORDING...   |   ssmde eval merge --out DIR REPORT_DIR...", stderr)
 	var pf pipelineFlags
 	pf.register(fs)
-	out := fs.String("out", "", "report folder: results.json, frames.csv, figures, report.md")
+	out := fs.String("out", "", "report folder (results.json, frames.csv, figures, report.md); one sub-folder per recording when there are several")
 	scaling := fs.String("scaling", "median", "match prediction scale to GT: median (per image), fixed, none (metric models)")
 	fixedRatio := fs.Float64("ratio", 1, "the factor for --scaling fixed")
 	crop := fs.String("crop", "none", "evaluation crop: none, kitti-garg, kitti-eigen, nyu")
@@ -21,11 +29,12 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	rate := fs.Float64("rate", 0, "replay at this multiple of real time (0: as fast as possible)")
 	fps := fs.Float64("fps", 10, "frame rate of a folder without timestamps")
 	samples := fs.Int("samples", 4, "frames shown in the samples figure")
+	jobs := fs.Int("jobs", 1, "recordings evaluated at the same time (each opens its own model)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if fs.NArg() == 0 || *jobs < 1 {
 		fs.Usage()
 		return errUsage
 	}
@@ -37,34 +46,160 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if !ok {
 		return fmt.Errorf("--crop %q unknown; want none, kitti-garg, kitti-eigen or nyu", *crop)
 	}
-	src, err := eval.OpenFolder(fs.Arg(0), *fps)
+	recordings, err := expandRecordings(fs.Args())
 	if err != nil {
 		return err
 	}
-	defer src.Close()
-	m, p, err := pf.open(pipeline.Config{})
-	if err != nil {
-		return err
+	cfg := eval.RunConfig{Protocol: eval.Protocol{MinDepth: *gtMin, MaxDepth: *gtMax, Crop: cropWin, Scaling: sc, FixedScale: *fixedRatio},
+		Samples: *samples, Rate: *rate}
+
+	evalOne := func(path string, progress func(done, total int)) (*eval.Result, error) {
+		src, err := eval.OpenFolder(path, *fps)
+		if err != nil {
+			return nil, err
+		}
+		defer src.Close()
+		m, p, err := pf.open(pipeline.Config{})
+		if err != nil {
+			return nil, err
+		}
+		defer m.Close()
+		defer p.Close()
+		c := cfg
+		c.Progress = progress
+		res, err := eval.Run(src, p, c)
+		if err != nil {
+			return nil, err
+		}
+		res.Model, res.Provider = m.Manifest.Name, m.Provider()
+		return res, nil
 	}
-	defer m.Close()
-	defer p.Close()
-	bar := newProgress(src.Len(), "eval", stderr, *quiet)
-	res, err := eval.Run(src, p, eval.RunConfig{
-		Protocol: eval.Protocol{MinDepth: *gtMin, MaxDepth: *gtMax, Crop: cropWin, Scaling: sc, FixedScale: *fixedRatio},
-		Samples:  *samples, Rate: *rate,
-		Progress: func(done, total int) { bar.Set(done) },
-	})
-	bar.Finish()
-	if err != nil {
-		return err
-	}
-	res.Model, res.Provider = m.Manifest.Name, m.Provider()
-	fmt.Fprint(stdout, res.Summary())
-	if *out != "" {
-		if err := eval.WriteReport(*out, res); err != nil {
+
+	if len(recordings) == 1 {
+		src := recordings[0]
+		bar := newProgress(-1, "eval", stderr, *quiet)
+		res, err := evalOne(src, func(done, total int) { bar.ChangeMax(total); bar.Set(done) })
+		bar.Finish()
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "report: %s/%s\n", *out, eval.ReportFile)
+		fmt.Fprint(stdout, res.Summary())
+		if *out != "" {
+			if err := eval.WriteReport(*out, res); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "report: %s\n", filepath.Join(*out, eval.ReportFile))
+		}
+		return nil
+	}
+
+	// Several recordings: one report folder each, evaluated by `jobs` workers, then merged.
+	if *out == "" {
+		return errors.New("several recordings need --out DIR (one report folder each, and the merged results)")
+	}
+	bar := newProgress(len(recordings), "recordings", stderr, *quiet)
+	var mu sync.Mutex
+	var saved []*eval.Saved
+	var failures []string
+	work := make(chan string)
+	var wg sync.WaitGroup
+	for w := 0; w < *jobs; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for path := range work {
+				dir := filepath.Join(*out, filepath.Base(path))
+				res, err := evalOne(path, nil)
+				if err == nil {
+					err = eval.WriteReport(dir, res)
+				}
+				var s *eval.Saved
+				if err == nil {
+					s, err = eval.LoadSaved(dir)
+				}
+				mu.Lock()
+				if err != nil {
+					failures = append(failures, fmt.Sprintf("%s: %v", path, err))
+				} else {
+					saved = append(saved, s)
+				}
+				bar.Add(1)
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, r := range recordings {
+		work <- r
+	}
+	close(work)
+	wg.Wait()
+	bar.Finish()
+	sort.Slice(saved, func(i, j int) bool { return saved[i].Dir < saved[j].Dir })
+	for _, f := range failures {
+		fmt.Fprintln(stderr, "eval:", f)
+	}
+	if len(saved) == 0 {
+		return errors.New("no recording could be evaluated")
+	}
+	merged := eval.Merge(saved)
+	fmt.Fprint(stdout, merged.Summary())
+	if err := eval.WriteMerged(*out, merged); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "reports: %s/<recording>/report.md; merged: %s\n", *out, filepath.Join(*out, eval.ResultsFile))
+	if len(failures) > 0 {
+		return fmt.Errorf("%d of %d recordings failed", len(failures), len(recordings))
 	}
 	return nil
+}
+
+// expandRecordings turns arguments into recordings: a sequence folder is one; a folder of
+// sequence folders (scene_0000, …) is each of them.
+func expandRecordings(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		if eval.IsSequenceFolder(a) {
+			out = append(out, a)
+			continue
+		}
+		entries, err := os.ReadDir(a)
+		if err != nil {
+			return nil, err
+		}
+		n := len(out)
+		for _, e := range entries {
+			if p := filepath.Join(a, e.Name()); e.IsDir() && eval.IsSequenceFolder(p) {
+				out = append(out, p)
+			}
+		}
+		if len(out) == n {
+			return nil, fmt.Errorf("%s: neither a recording (image_02/data) nor a folder of recordings", a)
+		}
+	}
+	return out, nil
+}
+
+// runEvalMerge joins report folders written by separate `ssmde eval` processes (one per
+// recording on a cluster) into one result.
+func runEvalMerge(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("eval merge", "--out DIR REPORT_DIR...", stderr)
+	out := fs.String("out", "", "folder for the merged results.json and summary.txt")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 || *out == "" {
+		fs.Usage()
+		return errUsage
+	}
+	var saved []*eval.Saved
+	for _, dir := range fs.Args() {
+		s, err := eval.LoadSaved(dir)
+		if err != nil {
+			return err
+		}
+		saved = append(saved, s)
+	}
+	merged := eval.Merge(saved)
+	fmt.Fprint(stdout, merged.Summary())
+	return eval.WriteMerged(*out, merged)
 }

@@ -1,0 +1,195 @@
+package eval
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Saved is one evaluation as written to its report folder, read back for merging.
+type Saved struct {
+	Dir       string
+	Results   resultsJSON
+	Latencies []float64 // per frame, from frames.csv
+}
+
+// LoadSaved reads DIR/results.json and DIR/frames.csv.
+func LoadSaved(dir string) (*Saved, error) {
+	data, err := os.ReadFile(filepath.Join(dir, ResultsFile))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w (an eval report folder holds %s)", dir, err, ResultsFile)
+	}
+	s := &Saved{Dir: dir}
+	if err := json.Unmarshal(data, &s.Results); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ResultsFile), err)
+	}
+	if s.Results.Schema != resultsSchemaV1 {
+		return nil, fmt.Errorf("%s: schema %d, this ssmde reads %d", filepath.Join(dir, ResultsFile), s.Results.Schema, resultsSchemaV1)
+	}
+	f, err := os.Open(filepath.Join(dir, FramesFile))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	header, err := r.Read()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, FramesFile), err)
+	}
+	col := -1
+	for i, h := range header {
+		if h == "latency_ms" {
+			col = i
+		}
+	}
+	if col < 0 {
+		return nil, fmt.Errorf("%s: no latency_ms column", filepath.Join(dir, FramesFile))
+	}
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, FramesFile), err)
+		}
+		if v, err := strconv.ParseFloat(rec[col], 64); err == nil && v > 0 {
+			s.Latencies = append(s.Latencies, v)
+		}
+	}
+	return s, nil
+}
+
+// Merged is the aggregate over many evaluations: depth metrics are the per-frame means over all
+// frames of all recordings (so merging equals evaluating everything as one), ego-motion errors
+// are averaged per recording (each trajectory has its own alignment).
+type Merged struct {
+	Recordings            int
+	Frames, Scored        int
+	Failed                int
+	All, Dynamic, Static  MeanMetrics
+	ATEMean, RPETransMean float64
+	PoseRecordings        int
+	Latency               LatencyResult
+	PerRecording          []resultsJSON
+	Errors                map[string]string // source → why it stopped early
+}
+
+// Merge aggregates saved evaluations.
+func Merge(saved []*Saved) *Merged {
+	m := &Merged{Recordings: len(saved), Errors: map[string]string{}}
+	var all, dyn, st [7]float64
+	var nAll, nDyn, nSt, pAll, pDyn, pSt int
+	var lat []float64
+	for _, s := range saved {
+		r := s.Results
+		m.PerRecording = append(m.PerRecording, r)
+		m.Frames += r.Frames
+		m.Scored += r.Scored
+		m.Failed += r.Failed
+		if r.SourceError != "" {
+			m.Errors[r.Source] = r.SourceError
+		}
+		acc := func(a *[7]float64, n, pix *int, mm MeanMetrics) {
+			for i, v := range mm.Values() {
+				a[i] += v * float64(mm.Frames)
+			}
+			*n += mm.Frames
+			*pix += mm.Pixels
+		}
+		acc(&all, &nAll, &pAll, r.All)
+		acc(&dyn, &nDyn, &pDyn, r.Dynamic)
+		acc(&st, &nSt, &pSt, r.Static)
+		if r.Pose != nil {
+			m.ATEMean += r.Pose.ATE
+			m.RPETransMean += r.Pose.RPETrans
+			m.PoseRecordings++
+		}
+		lat = append(lat, s.Latencies...)
+		m.Latency.RealtimeProcessed += r.Latency.RealtimeProcessed
+		m.Latency.RealtimeDropped += r.Latency.RealtimeDropped
+		m.Latency.ThroughputFPS += r.Latency.ThroughputFPS / float64(len(saved))
+	}
+	m.All, m.Dynamic, m.Static = mean(all, nAll, pAll), mean(dyn, nDyn, pDyn), mean(st, nSt, pSt)
+	if m.PoseRecordings > 0 {
+		m.ATEMean /= float64(m.PoseRecordings)
+		m.RPETransMean /= float64(m.PoseRecordings)
+	}
+	if len(lat) > 0 {
+		sort.Float64s(lat)
+		pct := func(q float64) float64 {
+			return lat[int(math.Min(float64(len(lat)-1), math.Ceil(q*float64(len(lat)))-1))]
+		}
+		m.Latency.P50MS, m.Latency.P95MS, m.Latency.MaxMS = pct(0.5), pct(0.95), lat[len(lat)-1]
+		for _, v := range lat {
+			m.Latency.MeanMS += v / float64(len(lat))
+		}
+	}
+	return m
+}
+
+// Summary is the merged table: one line per recording, then the aggregate.
+func (m *Merged) Summary() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-28s %7s %8s %8s %7s %8s %9s %8s\n", "recording", "frames", "abs_rel", "rmse", "a1", "dyn_rel", "dyn_a1", "ATE(m)")
+	for _, r := range m.PerRecording {
+		ate := "-"
+		if r.Pose != nil {
+			ate = fmt.Sprintf("%.3f", r.Pose.ATE)
+		}
+		name := filepath.Base(r.Source)
+		if len(name) > 28 {
+			name = name[len(name)-28:]
+		}
+		fmt.Fprintf(&b, "%-28s %7d %8.4f %8.3f %7.4f %8.4f %9.4f %8s\n", name, r.Frames, r.All.AbsRel, r.All.RMSE, r.All.Delta1, r.Dynamic.AbsRel, r.Dynamic.Delta1, ate)
+	}
+	fmt.Fprintf(&b, "%-28s %7d %8.4f %8.3f %7.4f %8.4f %9.4f %8.3f\n", fmt.Sprintf("ALL (%d recordings)", m.Recordings), m.Frames,
+		m.All.AbsRel, m.All.RMSE, m.All.Delta1, m.Dynamic.AbsRel, m.Dynamic.Delta1, m.ATEMean)
+	fmt.Fprintf(&b, "\n%-9s %8s %8s %8s %8s %7s %7s %7s %8s\n", "pixels", "abs_rel", "sq_rel", "rmse", "rmse_log", "a1", "a2", "a3", "frames")
+	for _, row := range []struct {
+		name string
+		m    MeanMetrics
+	}{{"all", m.All}, {"static", m.Static}, {"dynamic", m.Dynamic}} {
+		if row.m.Frames > 0 {
+			fmt.Fprintf(&b, "%-9s %8.4f %8.4f %8.3f %8.4f %7.4f %7.4f %7.4f %8d\n", row.name, row.m.AbsRel, row.m.SqRel, row.m.RMSE, row.m.RMSELog, row.m.Delta1, row.m.Delta2, row.m.Delta3, row.m.Frames)
+		}
+	}
+	l := m.Latency
+	fmt.Fprintf(&b, "latency over all frames: p50 %.1f ms, p95 %.1f ms, max %.1f ms; at camera rate %d processed, %d dropped\n",
+		l.P50MS, l.P95MS, l.MaxMS, l.RealtimeProcessed, l.RealtimeDropped)
+	for src, e := range m.Errors {
+		fmt.Fprintf(&b, "note: %s stopped early: %s\n", src, e)
+	}
+	return b.String()
+}
+
+// WriteMerged writes the aggregate as DIR/results.json (same schema, Source "merged") and
+// DIR/summary.txt.
+func WriteMerged(dir string, m *Merged) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	out := struct {
+		resultsJSON
+		Recordings   int           `json:"recordings"`
+		ATEMean      float64       `json:"ate_mean_m"`
+		PerRecording []resultsJSON `json:"per_recording"`
+	}{resultsJSON: resultsJSON{Schema: resultsSchemaV1, Source: "merged", Frames: m.Frames, Scored: m.Scored, Failed: m.Failed,
+		All: m.All, Dynamic: m.Dynamic, Static: m.Static, Latency: m.Latency}, Recordings: m.Recordings, ATEMean: m.ATEMean,
+		PerRecording: m.PerRecording}
+	data, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, ResultsFile), append(data, '\n'), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "summary.txt"), []byte(m.Summary()), 0o644)
+}
