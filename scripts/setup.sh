@@ -18,6 +18,7 @@ APT_PACKAGES=(
   cyclonedds-dev cyclonedds-tools                 # ROS 2 transport (DESIGN §6)
   python3 python3-torch python3-torchvision python3-onnx python3-numpy   # training recipe, export, parity
   nodejs npm                                      # fetching the ONNX Runtime library from the npm registry
+  cmake shellcheck                                # the ament package test; linting the shell scripts
   python3-genpy python3-rosbag                    # independent ROS 1 serializer and bag writer for msgs/bag tests
   python3-std-msgs python3-rosgraph-msgs python3-sensor-msgs python3-geometry-msgs python3-nav-msgs
   python3-tf2-msgs python3-diagnostic-msgs python3-stereo-msgs   # ROS 1 message classes for those tests

@@ -1,0 +1,98 @@
+// Tests of how robots get ssmde: the ament package, the launch files and the params file. They
+// need no ROS install: CMake builds without ament, and the launch files are parsed, not run.
+package deploy_test
+
+import (
+	"encoding/xml"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/ssmde/ssmde/node"
+)
+
+func TestCMakeInstallsTheAmentLayout(t *testing.T) {
+	cmake, err := exec.LookPath("cmake")
+	if err != nil {
+		t.Fatal("cmake is required for this test: run `make setup`")
+	}
+	build, prefix := t.TempDir(), t.TempDir()
+	run := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command(cmake, args...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("cmake %v: %v\n%s", args, err, out)
+		}
+	}
+	wd, _ := os.Getwd()
+	run("-S", wd, "-B", build, "-DSSMDE_NO_AMENT=ON", "-DCMAKE_INSTALL_PREFIX="+prefix)
+	run("--build", build)
+	run("--install", build)
+	for _, f := range []string{"lib/ssmde/ssmde", "share/ssmde/launch/ssmde.launch.py", "share/ssmde/launch/ssmde.launch.xml", "share/ssmde/launch/ssmde.params.yaml"} {
+		if _, err := os.Stat(filepath.Join(prefix, f)); err != nil {
+			t.Errorf("not installed: %s", f)
+		}
+	}
+	out, err := exec.Command(filepath.Join(prefix, "lib/ssmde/ssmde"), "version").CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(out), "ssmde ") {
+		t.Fatalf("installed binary: %v %s", err, out)
+	}
+}
+
+func TestParamsFileIsValid(t *testing.T) {
+	data, err := os.ReadFile("launch/ssmde.params.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]map[string]map[string]any
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	values := doc["/**"]["ros__parameters"]
+	if len(values) == 0 {
+		t.Fatal(`no "/**: ros__parameters:" section`)
+	}
+	p := node.DefaultParams()
+	if err := p.SetAll(values); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	// The file documents the defaults: it must not change them.
+	if d := node.DefaultParams(); p.ScaleMode != d.ScaleMode || p.Providers != d.Providers || p.CameraInfoPolicy != d.CameraInfoPolicy {
+		t.Fatalf("params file differs from the defaults: %+v", p)
+	}
+}
+
+func TestLaunchFilesParseAndReferenceInstalledFiles(t *testing.T) {
+	out, err := exec.Command("/usr/bin/python3", "-c", "import ast,sys; ast.parse(open(sys.argv[1]).read())", "launch/ssmde.launch.py").CombinedOutput()
+	if err != nil {
+		t.Fatalf("ssmde.launch.py does not parse: %v\n%s", err, out)
+	}
+	data, _ := os.ReadFile("launch/ssmde.launch.xml")
+	var l struct {
+		Node struct {
+			Pkg  string `xml:"pkg,attr"`
+			Exec string `xml:"exec,attr"`
+			Args string `xml:"args,attr"`
+		} `xml:"node"`
+	}
+	if err := xml.Unmarshal(data, &l); err != nil {
+		t.Fatal(err)
+	}
+	if l.Node.Pkg != "ssmde" || l.Node.Exec != "ssmde" || !strings.HasPrefix(l.Node.Args, "node ") {
+		t.Fatalf("launch.xml node %+v", l.Node)
+	}
+	py, _ := os.ReadFile("launch/ssmde.launch.py")
+	cm, _ := os.ReadFile("CMakeLists.txt")
+	for _, f := range []string{"ssmde.params.yaml"} {
+		if !strings.Contains(string(py), f) || !strings.Contains(string(data), f) || !strings.Contains(string(cm), "launch/"+f) {
+			t.Errorf("%s is not referenced by both launch files and installed by CMakeLists.txt", f)
+		}
+	}
+}
