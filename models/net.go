@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"time"
 
 	ort "github.com/yalue/onnxruntime_go"
 )
@@ -136,8 +137,22 @@ func openNet(dir string, spec NetSpec, key string, inShape, outShape []int64, cf
 	if len(providers) == 0 || providers[len(providers)-1].Name != ProviderCPU {
 		providers = append(append([]ProviderConfig(nil), providers...), ProviderConfig{Name: ProviderCPU})
 	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
 	var fallbacks []string
 	for _, p := range providers {
+		var cached bool
+		var engineKey EngineKey
+		if p.Name == ProviderTensorRT {
+			var err error
+			if p, engineKey, cached, err = resolveEngineCache(p, path, key, ort.GetVersion()); err != nil {
+				fallbacks = append(fallbacks, fmt.Sprintf("%s unavailable (%v)", p.Name, err))
+				continue
+			}
+		}
+		start := time.Now()
 		session, err := newSession(path, spec, n.input, n.output, p, cfg.IntraOpThreads)
 		if err != nil {
 			if p.Name == ProviderCPU {
@@ -148,11 +163,23 @@ func openNet(dir string, spec NetSpec, key string, inShape, outShape []int64, cf
 			continue
 		}
 		n.session, n.provider = session, p.Name
+		if p.Name == ProviderTensorRT {
+			// TensorRT builds (or deserialises) its engine on the first run: do it now, say so, and
+			// time it, rather than stall the first camera frame for minutes without a word.
+			if p.EngineCacheDir != "" && !cached {
+				logger.Warn(fmt.Sprintf("%s: building a TensorRT engine (no cached engine for %s); this can take minutes", spec.File, engineKey.Describe()),
+					"cache", p.EngineCacheDir)
+			} else if p.EngineCacheDir == "" {
+				logger.Warn(fmt.Sprintf("%s: building a TensorRT engine without a cache (set an engine cache folder so later starts are fast)", spec.File))
+			}
+			if err := n.session.Run(); err != nil {
+				n.Close()
+				return nil, fmt.Errorf("%s: first TensorRT run: %w", spec.File, err)
+			}
+			logger.Info(fmt.Sprintf("%s: TensorRT engine ready in %.1f s", spec.File, time.Since(start).Seconds()),
+				"cached", cached, "cache", p.EngineCacheDir)
+		}
 		break
-	}
-	logger := cfg.Logger
-	if logger == nil {
-		logger = slog.Default()
 	}
 	if len(fallbacks) > 0 {
 		logger.Warn(fmt.Sprintf("%s runs on %s: %s", spec.File, n.provider, strings.Join(fallbacks, "; ")),

@@ -92,3 +92,11 @@ func TestBenchPrintsRatios(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, so, se)
 	}
 }
+
+func TestBuildEngineWithoutTensorRTSaysWhy(t *testing.T) {
+	tiny := filepath.Join(testmodel.RepoRoot(t), "models", "testdata", "tiny")
+	code, so, se := runCLI(t, "models", "build-engine", "--engine-cache", t.TempDir(), tiny)
+	if code != 1 || !strings.Contains(se, "TensorRT is not available") || !strings.Contains(se, "ONNXRUNTIME_LIB") {
+		t.Fatalf("exit %d\n%s\n%s", code, so, se)
+	}
+}

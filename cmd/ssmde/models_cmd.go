@@ -3,13 +3,17 @@ package main
 import (
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/ssmde/ssmde/models"
 )
 
 func runModels(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "build-engine" {
+		return runBuildEngine(args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || (args[0] != "info") {
-		fmt.Fprintln(stderr, "usage: ssmde models info [--providers cpu] DIR")
+		fmt.Fprintln(stderr, "usage: ssmde models info [--providers cpu] DIR\n       ssmde models build-engine --engine-cache DIR [flags] MODEL_DIR")
 		return errUsage
 	}
 	fs := newFlagSet("models info", "[flags] DIR", stderr)
@@ -47,5 +51,39 @@ func runModels(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "metric:    unknown scale (use a scale mode: focal, camera_height, fixed)")
 	}
 	fmt.Fprintf(stdout, "provider:  %s\n", m.Provider())
+	return nil
+}
+
+// runBuildEngine builds the TensorRT engines of a model ahead of time (at install, as Isaac ROS
+// does), so that the node's first start loads them instead of building for minutes.
+func runBuildEngine(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("models build-engine", "--engine-cache DIR [flags] MODEL_DIR", stderr)
+	cache := fs.String("engine-cache", "", "engine cache root (the node's tensorrt_engine_cache)")
+	timing := fs.String("timing-cache", "", "timing cache root (optional)")
+	fp16 := fs.Bool("fp16", true, "fp16 engines")
+	int8 := fs.Bool("int8", false, "int8 engines (needs calibration data in the model; off by default)")
+	workspace := fs.Int64("workspace-bytes", 0, "builder workspace (0: ONNX Runtime's default)")
+	dla := fs.Int("dla-core", -1, "DLA core to build for (-1: GPU)")
+	device := fs.Int("device", 0, "GPU index")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 || *cache == "" {
+		fs.Usage()
+		return errUsage
+	}
+	p := models.ProviderConfig{Name: models.ProviderTensorRT, DeviceID: *device, FP16: *fp16, INT8: *int8,
+		EngineCacheDir: *cache, TimingCacheDir: *timing, WorkspaceBytes: *workspace, UseDLA: *dla >= 0, DLACore: max(*dla, 0)}
+	start := time.Now()
+	m, err := models.Open(fs.Arg(0), models.SessionConfig{Providers: []models.ProviderConfig{p}})
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if m.Provider() != models.ProviderTensorRT {
+		return fmt.Errorf("TensorRT is not available to this ONNX Runtime (%s runs instead; see the log line above): build engines on the target, with an ONNX Runtime built with TensorRT (ONNXRUNTIME_LIB)", m.Provider())
+	}
+	fmt.Fprintf(stdout, "engines for %s built or verified in %.1f s under %s (TensorRT %s, %s)\n",
+		m.Manifest.Name, time.Since(start).Seconds(), *cache, models.TensorRTVersion(), models.GPUName())
 	return nil
 }
