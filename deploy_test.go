@@ -96,3 +96,39 @@ func TestLaunchFilesParseAndReferenceInstalledFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestKubernetesEvalJobIsConsistent: the Indexed Job runs one pod per listed recording.
+func TestKubernetesEvalJobIsConsistent(t *testing.T) {
+	f, err := os.Open("deploy/kubernetes/eval-indexed-job.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	dec := yaml.NewDecoder(f)
+	var recordings, completions int
+	for {
+		var doc struct {
+			Kind string            `yaml:"kind"`
+			Data map[string]string `yaml:"data"`
+			Spec struct {
+				CompletionMode string `yaml:"completionMode"`
+				Completions    int    `yaml:"completions"`
+			} `yaml:"spec"`
+		}
+		if err := dec.Decode(&doc); err != nil {
+			break
+		}
+		switch doc.Kind {
+		case "ConfigMap":
+			recordings = len(strings.Fields(doc.Data["recordings.txt"]))
+		case "Job":
+			if doc.Spec.CompletionMode != "Indexed" {
+				t.Fatalf("completionMode %q", doc.Spec.CompletionMode)
+			}
+			completions = doc.Spec.Completions
+		}
+	}
+	if recordings == 0 || recordings != completions {
+		t.Fatalf("%d recordings listed, %d completions", recordings, completions)
+	}
+}
