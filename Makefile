@@ -23,7 +23,7 @@ test-go:
 
 # The concurrent parts run again under the race detector.
 test-race:
-	$(GO) test -count=1 -race ./pipeline/... ./models/...
+	$(GO) test -count=1 -race ./pipeline/... ./models/... ./node/... ./msgs/...
 
 test-python:
 	cd $(RECIPE) && $(PYTHON) -m unittest discover -s tests

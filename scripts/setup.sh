@@ -19,7 +19,7 @@ APT_PACKAGES=(
   python3 python3-torch python3-torchvision python3-onnx python3-numpy   # training recipe, export, parity
   nodejs npm                                      # fetching the ONNX Runtime library from the npm registry
   cmake shellcheck                                # the ament package test; linting the shell scripts
-  python3-genpy python3-rosbag                    # independent ROS 1 serializer and bag writer for msgs/bag tests
+  python3-genpy python3-rosbag python3-roslz4     # independent ROS 1 serializer and bag writer for msgs/bag tests
   python3-std-msgs python3-rosgraph-msgs python3-sensor-msgs python3-geometry-msgs python3-nav-msgs
   python3-tf2-msgs python3-diagnostic-msgs python3-stereo-msgs   # ROS 1 message classes for those tests
   libfastrtps-dev fastddsgen                      # Fast DDS: ROS 2's default middleware, the interop peer
@@ -71,5 +71,11 @@ fi
 
 log "Go modules"
 go mod download
+
+# Foxglove's own TypeScript MCAP stack reads our bags in a test (what Foxglove Studio does).
+if [ ! -d bag/testdata/foxglove/node_modules ] || [ bag/testdata/foxglove/package-lock.json -nt bag/testdata/foxglove/node_modules ]; then
+  log "npm packages for the Foxglove interop test"
+  (cd bag/testdata/foxglove && npm ci --no-audit --no-fund --loglevel=error)
+fi
 
 log "done"

@@ -31,10 +31,18 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	samples := fs.Int("samples", 4, "frames shown in the samples figure")
 	jobs := fs.Int("jobs", 1, "recordings evaluated at the same time (each opens its own model)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
+	var topics eval.BagTopics
+	fs.StringVar(&topics.Image, "image-topic", "auto", "bags: camera image topic (Image or CompressedImage); auto: the first one")
+	fs.StringVar(&topics.CameraInfo, "camera-info-topic", "auto", "bags: camera_info topic (empty: none)")
+	fs.StringVar(&topics.Depth, "depth-topic", "auto", "bags: ground-truth depth image topic, 32FC1 m or 16UC1 mm (empty: none)")
+	fs.StringVar(&topics.Mask, "mask-topic", "auto", "bags: motion mask topic, mono8 (empty: none)")
+	fs.StringVar(&topics.Odom, "odom-topic", "auto", "bags: ground-truth nav_msgs/Odometry topic (empty: none)")
+	var bags multiFlag
+	fs.Var(&bags, "bag", "a recording: MCAP file, rosbag2 folder or ROS 1 .bag (repeatable; same as giving it as an argument)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() == 0 || *jobs < 1 {
+	if fs.NArg()+len(bags) == 0 || *jobs < 1 {
 		fs.Usage()
 		return errUsage
 	}
@@ -46,7 +54,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if !ok {
 		return fmt.Errorf("--crop %q unknown; want none, kitti-garg, kitti-eigen or nyu", *crop)
 	}
-	recordings, err := expandRecordings(fs.Args())
+	recordings, err := expandRecordings(append(append([]string{}, bags...), fs.Args()...))
 	if err != nil {
 		return err
 	}
@@ -54,7 +62,12 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		Samples: *samples, Rate: *rate}
 
 	evalOne := func(path string, progress func(done, total int)) (*eval.Result, error) {
-		src, err := eval.OpenFolder(path, *fps)
+		var src eval.Source
+		if eval.IsSequenceFolder(path) {
+			src, err = eval.OpenFolder(path, *fps)
+		} else {
+			src, err = eval.OpenBag(path, topics)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -158,7 +171,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 func expandRecordings(args []string) ([]string, error) {
 	var out []string
 	for _, a := range args {
-		if eval.IsSequenceFolder(a) {
+		if eval.IsSequenceFolder(a) || isBag(a) {
 			out = append(out, a)
 			continue
 		}
@@ -168,12 +181,12 @@ func expandRecordings(args []string) ([]string, error) {
 		}
 		n := len(out)
 		for _, e := range entries {
-			if p := filepath.Join(a, e.Name()); e.IsDir() && eval.IsSequenceFolder(p) {
+			if p := filepath.Join(a, e.Name()); (e.IsDir() && eval.IsSequenceFolder(p)) || isBag(p) {
 				out = append(out, p)
 			}
 		}
 		if len(out) == n {
-			return nil, fmt.Errorf("%s: neither a recording (image_02/data) nor a folder of recordings", a)
+			return nil, fmt.Errorf("%s: neither a recording (a bag, or a folder with image_02/data) nor a folder of recordings", a)
 		}
 	}
 	return out, nil
@@ -203,3 +216,26 @@ func runEvalMerge(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprint(stdout, merged.Summary())
 	return eval.WriteMerged(*out, merged)
 }
+
+// isBag reports whether path is an MCAP file, a ROS 1 bag, a rosbag2 .db3 or a rosbag2 folder.
+func isBag(path string) bool {
+	st, err := os.Stat(path)
+	if err != nil {
+		return false
+	}
+	if st.IsDir() {
+		_, err := os.Stat(filepath.Join(path, "metadata.yaml"))
+		return err == nil
+	}
+	switch filepath.Ext(path) {
+	case ".mcap", ".bag", ".db3":
+		return true
+	}
+	return false
+}
+
+// multiFlag collects a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return fmt.Sprint(*m) }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }

@@ -22,6 +22,7 @@ type command struct {
 }
 
 var commands = map[string]command{
+	"bag":     {"inspect and convert recordings (bag info FILE|DIR, bag convert IN OUT)", runBag},
 	"bench":   {"time the pipeline beside a bare ONNX Runtime Run of the same model", runBench},
 	"eval":    {"replay a recording through the pipeline and score it against ground truth", runEval},
 	"infer":   {"depth, point cloud and poses for image files", runInfer},

@@ -23,7 +23,7 @@ func newProgress(total int, description string, stderr io.Writer, quiet bool) *p
 		progressbar.OptionSetDescription(description),
 		progressbar.OptionShowCount(),
 		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("frames"),
+		progressbar.OptionSetItsString("items"),
 		progressbar.OptionSetPredictTime(true),
 		progressbar.OptionSetWidth(30),
 		progressbar.OptionClearOnFinish(),

@@ -9,9 +9,10 @@ import (
 )
 
 func runSim(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("sim", "--out DIR [flags]", stderr)
+	fs := newFlagSet("sim", "--out DIR | --bag FILE.mcap [flags]", stderr)
 	def := sim.DefaultConfig()
 	out := fs.String("out", "", "output folder (KITTI-raw-like: image_02/data, proj_depth/groundtruth, motion_mask, poses.txt, calib)")
+	bagPath := fs.String("bag", "", "write an MCAP bag (ROS 2) with the topics a robot would record, instead of or beside --out")
 	seed := fs.Int64("seed", 0, "scene seed; the same seed gives the same bytes")
 	frames := fs.Int("frames", def.Frames, "frames per scene")
 	scenes := fs.Int("scenes", 1, "number of scenes; more than one writes DIR/scene_0000, DIR/scene_0001, ...")
@@ -27,7 +28,7 @@ func runSim(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *out == "" || fs.NArg() != 0 {
+	if (*out == "" && *bagPath == "") || fs.NArg() != 0 {
 		fs.Usage()
 		return errUsage
 	}
@@ -42,6 +43,22 @@ func runSim(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	start := time.Now()
+	if *bagPath != "" {
+		if *scenes != 1 {
+			return fmt.Errorf("--bag records one scene; drop --scenes %d or write folders with --out", *scenes)
+		}
+		bar := newProgress(*frames, "sim bag", stderr, *quiet)
+		err := sim.WriteBag(*bagPath, cfg, func(done, total int) { bar.Set(done) })
+		bar.Finish()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "sim: wrote %d frames (%dx%d, seed %d) to %s in %.1f s\n", *frames, cfg.Width, cfg.Height, cfg.Seed, *bagPath, time.Since(start).Seconds())
+		if *out == "" {
+			return nil
+		}
+		start = time.Now()
+	}
 	bar := newProgress(*frames**scenes, "sim", stderr, *quiet)
 	var err error
 	if *scenes == 1 {

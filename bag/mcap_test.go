@@ -1,0 +1,222 @@
+package bag
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/ssmde/ssmde/msgs"
+)
+
+func TestMCAPRoundTrip(t *testing.T) {
+	want := sampleDrive(20)
+	for _, comp := range []string{"zstd", "lz4", "none"} {
+		t.Run(comp, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "drive.mcap")
+			w, err := CreateMCAP(path, MCAPWriterOptions{Compression: comp, ChunkSize: 4096})
+			if err != nil {
+				t.Fatal(err)
+			}
+			writeAll(t, w, want)
+			r, err := Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			got, err := readDecoded(t, r, ReadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameMessages(t, got, want)
+
+			info, err := r.Info()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.MessageCount != 100 || len(info.Topics) != 5 || info.Start != want[0].logTime ||
+				info.End != want[len(want)-1].logTime || info.Storage != StorageMCAP {
+				t.Errorf("info = %+v", info)
+			}
+			wantComp := comp
+			if comp == "none" {
+				wantComp = "none"
+			}
+			if info.Compression != wantComp {
+				t.Errorf("compression %q, want %q", info.Compression, wantComp)
+			}
+			for _, tp := range info.Topics {
+				if tp.Count != 20 || tp.Encoding != "cdr" {
+					t.Errorf("topic %+v", tp)
+				}
+			}
+		})
+	}
+}
+
+// Messages written out of order come back in log-time order, across chunks; the topic filter
+// selects.
+func TestMCAPLogTimeOrderAndTopics(t *testing.T) {
+	drive := sampleDrive(30)
+	// Write the frames backwards: every chunk overlaps every other in time.
+	var shuffled []stamped
+	for i := len(drive) - 1; i >= 0; i-- {
+		shuffled = append(shuffled, drive[i])
+	}
+	var buf bytes.Buffer
+	w, err := NewMCAPWriter(&buf, MCAPWriterOptions{ChunkSize: 2048})
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeAll(t, w, shuffled)
+	r, err := NewMCAPReader(bytes.NewReader(buf.Bytes()), "mem.mcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := readDecoded(t, r, ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameMessages(t, got, drive)
+
+	got, err = readDecoded(t, r, ReadOptions{Topics: []string{"/tf", "/ssmde/odom"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []stamped
+	for _, m := range drive {
+		if m.topic == "/tf" || m.topic == "/ssmde/odom" {
+			want = append(want, m)
+		}
+	}
+	sameMessages(t, got, want)
+}
+
+// A stream (no Seek) is read linearly.
+func TestMCAPStream(t *testing.T) {
+	want := sampleDrive(5)
+	var buf bytes.Buffer
+	w, err := NewMCAPWriter(&buf, MCAPWriterOptions{Compression: "lz4"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeAll(t, w, want)
+	r, err := NewMCAPReader(io.MultiReader(&buf), "stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := readDecoded(t, r, ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameMessages(t, got, want)
+}
+
+// A truncated MCAP delivers the messages before the cut, then a *FileError with the offset.
+func TestMCAPTruncated(t *testing.T) {
+	want := sampleDrive(40)
+	var buf bytes.Buffer
+	w, err := NewMCAPWriter(&buf, MCAPWriterOptions{ChunkSize: 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeAll(t, w, want)
+	cut := buf.Len() * 6 / 10
+	path := filepath.Join(t.TempDir(), "cut.mcap")
+	if err := os.WriteFile(path, buf.Bytes()[:cut], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	got, err := readDecoded(t, r, ReadOptions{})
+	var fe *FileError
+	if !errors.As(err, &fe) || !errors.Is(err, ErrTruncated) {
+		t.Fatalf("error %v, want a *FileError wrapping ErrTruncated", err)
+	}
+	if fe.Path != path || fe.Offset <= 0 || fe.Offset > int64(cut) || fe.Delivered != len(got) {
+		t.Errorf("error %+v (cut at %d, %d delivered)", fe, cut, len(got))
+	}
+	if len(got) < len(want)/3 {
+		t.Fatalf("only %d of %d messages before the cut", len(got), len(want))
+	}
+	sameMessages(t, got, want[:len(got)])
+	t.Logf("%d messages, then: %v", len(got), err)
+
+	info, err := r.Info()
+	if err == nil || info.MessageCount != uint64(len(got)) {
+		t.Errorf("info of a truncated file: %d messages, %v", info.MessageCount, err)
+	}
+}
+
+func TestDecodeUnknownType(t *testing.T) {
+	m := &Message{Topic: "/x", Type: "foo_msgs/msg/Bar", Encoding: EncodingCDR, Data: []byte{0, 1, 0, 0}}
+	_, err := m.Decode()
+	if !errors.Is(err, ErrUnknownType) || !bytes.Contains([]byte(err.Error()), []byte("foo_msgs/msg/Bar")) {
+		t.Fatalf("error %v", err)
+	}
+	m = &Message{Topic: "/x", Type: "sensor_msgs/msg/Image", Encoding: "json"}
+	if _, err := m.Decode(); !errors.Is(err, ErrEncoding) {
+		t.Fatalf("error %v", err)
+	}
+	m = &Message{Topic: "/x", Type: "sensor_msgs/msg/Image", Encoding: EncodingCDR, Data: []byte{0, 1, 0, 0, 1}}
+	if _, err := m.Decode(); err == nil {
+		t.Fatal("short image decoded")
+	}
+}
+
+func TestMCAPWriterErrors(t *testing.T) {
+	var buf bytes.Buffer
+	if _, err := NewMCAPWriter(&buf, MCAPWriterOptions{Compression: "gzip"}); err == nil {
+		t.Error("gzip accepted")
+	}
+	w, err := NewMCAPWriter(&buf, MCAPWriterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write("/a", sampleImage(0), t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write("/a", sampleTF(0), t0); err == nil {
+		t.Error("second type on a topic accepted")
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write("/a", &msgs.Image{}, t0); !errors.Is(err, ErrClosed) {
+		t.Errorf("write after close: %v", err)
+	}
+}
+
+// The mcap library (v1.7.4) panics on a chunk whose compression name is longer than 24 bytes; the
+// reader turns that into an error naming the file.
+func TestMCAPLibraryPanicIsAnError(t *testing.T) {
+	var buf bytes.Buffer
+	w, err := NewMCAPWriter(&buf, MCAPWriterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeAll(t, w, sampleDrive(2))
+	b := buf.Bytes()
+	hdrLen := int(b[9]) | int(b[10])<<8 // the header record is short
+	chunk := 8 + 1 + 8 + hdrLen
+	if b[chunk] != 0x06 {
+		t.Fatalf("no chunk record at %d", chunk)
+	}
+	b[chunk+1+8+8+8+8+4] = 100 // compression name length
+	for _, in := range []io.Reader{bytes.NewReader(b), io.MultiReader(bytes.NewReader(b))} {
+		r, err := NewMCAPReader(in, "bad.mcap")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = ReadAll(r, ReadOptions{})
+		if !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrTruncated) {
+			t.Errorf("error %v", err)
+		}
+		t.Log(err)
+	}
+}

@@ -1,0 +1,104 @@
+// Wrappers around Cyclone DDS calls that take or return C structs, so that Go passes only
+// handles, integers and pointers to plain bytes across cgo.
+#include <stdlib.h>
+#include <string.h>
+#include <dds/dds.h>
+#include "cyclone.h"
+
+dds_entity_t ssmde_participant(uint32_t domain) {
+  // rmw announces the security enclave in USER_DATA; "/" is the default (no security).
+  static const char enclave[] = "enclave=/;";
+  dds_qos_t *q = dds_create_qos();
+  dds_qset_userdata(q, enclave, sizeof(enclave) - 1);
+  dds_entity_t p = dds_create_participant(domain, q, NULL);
+  dds_delete_qos(q);
+  return p;
+}
+
+dds_qos_t *ssmde_endpoint_qos(int reliable, int transient_local, int depth) {
+  dds_qos_t *q = dds_create_qos();
+  dds_qset_reliability(q, reliable ? DDS_RELIABILITY_RELIABLE : DDS_RELIABILITY_BEST_EFFORT, DDS_MSECS(100));
+  dds_qset_durability(q, transient_local ? DDS_DURABILITY_TRANSIENT_LOCAL : DDS_DURABILITY_VOLATILE);
+  if (depth > 0)
+    dds_qset_history(q, DDS_HISTORY_KEEP_LAST, depth);
+  else
+    dds_qset_history(q, DDS_HISTORY_KEEP_ALL, DDS_LENGTH_UNLIMITED);
+  return q;
+}
+
+dds_return_t ssmde_guid(dds_entity_t e, void *out16) {
+  dds_guid_t g;
+  dds_return_t rc = dds_get_guid(e, &g);
+  if (rc == DDS_RETCODE_OK)
+    memcpy(out16, g.v, 16);
+  return rc;
+}
+
+int32_t ssmde_publication_matched(dds_entity_t writer) {
+  dds_publication_matched_status_t st;
+  dds_return_t rc = dds_get_publication_matched_status(writer, &st);
+  return rc < 0 ? rc : (int32_t) st.current_count;
+}
+
+int32_t ssmde_subscription_matched(dds_entity_t reader) {
+  dds_subscription_matched_status_t st;
+  dds_return_t rc = dds_get_subscription_matched_status(reader, &st);
+  return rc < 0 ? rc : (int32_t) st.current_count;
+}
+
+ssmde_reader *ssmde_reader_new(dds_entity_t participant, dds_entity_t reader, uint32_t max, dds_return_t *rc) {
+  ssmde_reader *r = calloc(1, sizeof(*r));
+  if (r == NULL) {
+    dds_delete(reader);
+    *rc = DDS_RETCODE_OUT_OF_RESOURCES;
+    return NULL;
+  }
+  r->reader = reader;
+  r->max = max;
+  r->bufs = calloc(max, sizeof(*r->bufs));
+  r->infos = calloc(max, sizeof(*r->infos));
+  if (r->bufs == NULL || r->infos == NULL) {
+    *rc = DDS_RETCODE_OUT_OF_RESOURCES;
+    goto fail;
+  }
+  if ((*rc = r->readcond = dds_create_readcondition(reader, DDS_ANY_STATE)) < 0)
+    goto fail;
+  if ((*rc = r->guard = dds_create_guardcondition(participant)) < 0)
+    goto fail;
+  if ((*rc = r->waitset = dds_create_waitset(participant)) < 0)
+    goto fail;
+  if ((*rc = dds_waitset_attach(r->waitset, r->readcond, 0)) < 0)
+    goto fail;
+  if ((*rc = dds_waitset_attach(r->waitset, r->guard, 1)) < 0)
+    goto fail;
+  *rc = DDS_RETCODE_OK;
+  return r;
+fail:
+  ssmde_reader_free(r);
+  return NULL;
+}
+
+dds_return_t ssmde_reader_wait(ssmde_reader *r) {
+  return dds_waitset_wait(r->waitset, NULL, 0, DDS_INFINITY);
+}
+
+dds_return_t ssmde_reader_take(ssmde_reader *r) {
+  return dds_takecdr(r->reader, r->bufs, r->max, r->infos, DDS_ANY_STATE);
+}
+
+void ssmde_reader_wake(ssmde_reader *r) {
+  dds_set_guardcondition(r->guard, true);
+}
+
+void ssmde_reader_free(ssmde_reader *r) {
+  // Deleting the reader deletes its read condition; waitset and guard belong to the participant.
+  if (r->waitset > 0)
+    dds_delete(r->waitset);
+  if (r->guard > 0)
+    dds_delete(r->guard);
+  if (r->reader > 0)
+    dds_delete(r->reader);
+  free(r->bufs);
+  free(r->infos);
+  free(r);
+}

@@ -1,0 +1,224 @@
+package ros2
+
+// #include <dds/dds.h>
+// #include "cyclone.h"
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+)
+
+// ErrClosed is returned by calls on a closed Node, Publisher or Subscription.
+var ErrClosed = errors.New("ros2: closed")
+
+// NodeOptions configures NewNode.
+type NodeOptions struct {
+	Name      string // node name before __node remapping; required
+	Namespace string // before __ns remapping; "" is "/"
+	Args      *Args  // parsed --ros-args (remapping, parameters); nil for none
+	// DomainID is the DDS domain; nil reads ROS_DOMAIN_ID (default 0).
+	DomainID *int
+	// GidSize is the ros_discovery_info Gid layout; 0 picks by ROS_DISTRO (GidSizeForDistro).
+	GidSize GidSize
+	// UseSimTime makes Clock follow /clock; the use_sim_time parameter (true) does the same.
+	UseSimTime bool
+}
+
+// Node is one ROS 2 node in its own DDS participant: it names topics, creates publishers and
+// subscriptions, and keeps ros_discovery_info current so that ROS 2 tools see it.
+type Node struct {
+	names    *Names
+	params   Params
+	domain   int
+	gidSize  GidSize
+	clock    *Clock
+	gid      Gid
+	closeErr error
+
+	mu          sync.Mutex // guards everything below and serializes graph updates
+	closed      bool
+	participant C.dds_entity_t
+	infoWriter  *Publisher
+	infoBuf     []byte
+	pubs        map[*Publisher]bool
+	subs        map[*Subscription]bool
+	clockSub    *Subscription
+}
+
+// DomainIDFromEnv reads ROS_DOMAIN_ID: unset or empty is 0; otherwise 0..232 (the highest
+// domain DDS's default port mapping allows).
+func DomainIDFromEnv() (int, error) {
+	s := os.Getenv("ROS_DOMAIN_ID")
+	if s == "" {
+		return 0, nil
+	}
+	d, err := strconv.Atoi(s)
+	if err != nil || d < 0 || d > 232 {
+		return 0, fmt.Errorf("ROS_DOMAIN_ID=%q: want an integer from 0 to 232", s)
+	}
+	return d, nil
+}
+
+// NewNode creates the participant, publishes the node on ros_discovery_info and, with sim time,
+// subscribes /clock.
+func NewNode(o NodeOptions) (*Node, error) {
+	var remaps []Remap
+	if o.Args != nil {
+		remaps = o.Args.Remaps
+	}
+	names, err := NewNames(o.Name, o.Namespace, remaps)
+	if err != nil {
+		return nil, err
+	}
+	params, err := o.Args.Parameters(o.Name, names.FullyQualifiedName())
+	if err != nil {
+		return nil, err
+	}
+	domain := 0
+	if o.DomainID != nil {
+		domain = *o.DomainID
+	} else if domain, err = DomainIDFromEnv(); err != nil {
+		return nil, err
+	}
+	if domain < 0 || domain > 232 {
+		return nil, fmt.Errorf("ros2: domain id %d: want 0 to 232", domain)
+	}
+	gidSize := o.GidSize
+	if gidSize == 0 {
+		gidSize = gidSizeFromEnv()
+	}
+	if gidSize != GidSizeHumble && gidSize != GidSizeIron {
+		return nil, fmt.Errorf("ros2: Gid size %d: want 16 or 24", gidSize)
+	}
+	useSim := o.UseSimTime
+	if v, ok := params["use_sim_time"]; ok {
+		b, isBool := v.(bool)
+		if !isBool {
+			return nil, fmt.Errorf("parameter use_sim_time: %v is not a bool", v)
+		}
+		useSim = useSim || b
+	}
+
+	p := C.ssmde_participant(C.uint32_t(domain))
+	if p < 0 {
+		return nil, fmt.Errorf("%w (Cyclone DDS logs the reason on stderr; CYCLONEDDS_URI=%q)",
+			entityError(fmt.Sprintf("creating a DDS participant on domain %d", domain), p), os.Getenv("CYCLONEDDS_URI"))
+	}
+	n := &Node{
+		names: names, params: params, domain: domain, gidSize: gidSize,
+		participant: p, clock: &Clock{sim: useSim},
+		pubs: map[*Publisher]bool{}, subs: map[*Subscription]bool{},
+	}
+	fail := func(err error) (*Node, error) {
+		n.Close()
+		return nil, err
+	}
+	if n.gid, err = entityGid(p); err != nil {
+		return fail(err)
+	}
+	if n.infoWriter, err = n.newPublisher(discoveryTopic, discoveryType, "", qosDiscoveryInfo); err != nil {
+		return fail(err)
+	}
+	n.mu.Lock()
+	err = n.publishGraphLocked()
+	n.mu.Unlock()
+	if err != nil {
+		return fail(err)
+	}
+	if useSim {
+		sub, err := n.Subscribe("/clock", "rosgraph_msgs/msg/Clock", QoSClock, n.clock.onClock)
+		if err != nil {
+			return fail(fmt.Errorf("use_sim_time: %w", err))
+		}
+		n.clockSub = sub
+	}
+	return n, nil
+}
+
+// Name is the node name after remapping.
+func (n *Node) Name() string { return n.names.Node }
+
+// Namespace is the node namespace after remapping.
+func (n *Node) Namespace() string { return n.names.Namespace }
+
+// FullyQualifiedName is "/namespace/name".
+func (n *Node) FullyQualifiedName() string { return n.names.FullyQualifiedName() }
+
+// Params are the node's parameters from --params-file and -p, in command-line order.
+func (n *Node) Params() Params { return n.params }
+
+// DomainID is the DDS domain the node joined.
+func (n *Node) DomainID() int { return n.domain }
+
+// Gid is the participant's GUID, as ros_discovery_info announces it.
+func (n *Node) Gid() Gid { return n.gid }
+
+// Clock gives ROS time: /clock's when use_sim_time is on, the system clock otherwise.
+func (n *Node) Clock() *Clock { return n.clock }
+
+// ResolveTopic expands a topic name against the node and applies remapping.
+func (n *Node) ResolveTopic(topic string) (string, error) { return n.names.Resolve(topic) }
+
+// publishGraphLocked writes the node's current readers and writers to ros_discovery_info.
+func (n *Node) publishGraphLocked() error {
+	info := ParticipantEntitiesInfo{Gid: n.gid, Nodes: []NodeEntitiesInfo{{
+		Namespace: n.names.Namespace, Name: n.names.Node, Readers: []Gid{}, Writers: []Gid{},
+	}}}
+	for s := range n.subs {
+		if !s.announced {
+			continue
+		}
+		info.Nodes[0].Readers = append(info.Nodes[0].Readers, s.gid)
+	}
+	for p := range n.pubs {
+		info.Nodes[0].Writers = append(info.Nodes[0].Writers, p.gid)
+	}
+	sortGids(info.Nodes[0].Readers)
+	sortGids(info.Nodes[0].Writers)
+	n.infoBuf = info.MarshalCDR(n.infoBuf[:0], n.gidSize)
+	return n.infoWriter.PublishRaw(n.infoBuf)
+}
+
+// Close deletes every DDS entity of the node (deleting the participant deletes its children) once
+// every subscription's reader goroutine has returned: no callback runs after Close returns. It is
+// safe to call more than once; do not call it from a subscription callback.
+func (n *Node) Close() error {
+	n.mu.Lock()
+	if n.closed {
+		n.mu.Unlock()
+		return n.closeErr
+	}
+	n.closed = true
+	subs := make([]*Subscription, 0, len(n.subs)+1)
+	for s := range n.subs {
+		subs = append(subs, s)
+	}
+	if n.clockSub != nil && !n.subs[n.clockSub] {
+		subs = append(subs, n.clockSub)
+	}
+	pubs := make([]*Publisher, 0, len(n.pubs)+1)
+	for p := range n.pubs {
+		pubs = append(pubs, p)
+	}
+	if n.infoWriter != nil {
+		pubs = append(pubs, n.infoWriter)
+	}
+	n.mu.Unlock()
+
+	for _, s := range subs {
+		s.stop()
+	}
+	for _, p := range pubs {
+		p.markClosed()
+	}
+	// Deleting the participant cascades to topics, readers, writers, conditions and waitsets.
+	n.closeErr = ddsError("deleting the DDS participant", C.dds_delete(n.participant))
+	for _, s := range subs {
+		s.freeC()
+	}
+	return n.closeErr
+}

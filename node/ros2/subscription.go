@@ -1,0 +1,223 @@
+package ros2
+
+// #include <dds/dds.h>
+// #include "cyclone.h"
+import "C"
+
+import (
+	"fmt"
+	"sync"
+	"time"
+	"unsafe"
+)
+
+// SampleInfo describes one received sample.
+type SampleInfo struct {
+	SourceTimestamp   time.Time // when the publisher wrote it (the writer's clock)
+	Received          time.Time // when this process took it from DDS
+	PublicationHandle uint64    // identifies the remote writer within this participant
+}
+
+// takeBatch is how many samples one take returns at most.
+const takeBatch = 16
+
+// Subscription reads one ROS 2 topic on its own goroutine and calls its callback there.
+type Subscription struct {
+	node      *Node
+	topic     string
+	typeName  string
+	gid       Gid
+	callback  func(data []byte, info SampleInfo)
+	announced bool // listed on ros_discovery_info
+
+	r        *C.ssmde_reader
+	ddsTopic C.dds_entity_t
+	done     chan struct{} // closed when the reader goroutine returns
+	stopOnce sync.Once
+	freeOnce sync.Once
+	mu       sync.Mutex
+	stopping bool
+}
+
+// Subscribe resolves topic and creates a reader of typeName with qos. Each sample's serialized
+// bytes (encapsulation header included) are copied into a new slice that the callback owns and
+// may keep (msgs' Unmarshal aliases byte sequences into it). The callback runs on the
+// subscription's own goroutine, one sample at a time, never on a DDS thread: while it is busy, DDS
+// keeps receiving into the reader's history (depth qos.Depth), dropping the oldest, so a slow
+// callback costs only old samples.
+func (n *Node) Subscribe(topic, typeName string, qos QoS, callback func(data []byte, info SampleInfo)) (*Subscription, error) {
+	if callback == nil {
+		return nil, fmt.Errorf("subscription %s: nil callback", topic)
+	}
+	full, err := n.names.Resolve(topic)
+	if err != nil {
+		return nil, err
+	}
+	ddsType, err := DDSTypeName(typeName)
+	if err != nil {
+		return nil, err
+	}
+	if err := qos.Validate(); err != nil {
+		return nil, fmt.Errorf("subscription %s: %w", full, err)
+	}
+	return n.subscribeDDS(DDSTopicName(full), ddsType, full, typeName, qos, callback, true)
+}
+
+// subscribeDDS subscribes a DDS topic by its DDS names; announce lists the reader on
+// ros_discovery_info (ROS topics are announced, the graph topic itself is not).
+func (n *Node) subscribeDDS(ddsTopic, ddsType, rosTopic, typeName string, qos QoS, callback func([]byte, SampleInfo), announce bool) (*Subscription, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		return nil, ErrClosed
+	}
+	t, _, err := blobTopic(n.participant, ddsTopic, ddsType)
+	if err != nil {
+		return nil, err
+	}
+	q := endpointQoS(qos)
+	rd := C.dds_create_reader(n.participant, t, q, nil)
+	C.dds_delete_qos(q)
+	if rd < 0 {
+		C.dds_delete(t)
+		return nil, entityError("creating a reader on "+ddsTopic, rd)
+	}
+	gid, err := entityGid(rd)
+	if err != nil {
+		C.dds_delete(rd)
+		C.dds_delete(t)
+		return nil, err
+	}
+	var rc C.dds_return_t
+	r := C.ssmde_reader_new(n.participant, rd, takeBatch, &rc)
+	if r == nil {
+		C.dds_delete(t)
+		return nil, ddsError("creating a waitset for "+ddsTopic, rc)
+	}
+	s := &Subscription{
+		node: n, topic: rosTopic, typeName: typeName, gid: gid, callback: callback, announced: announce,
+		r: r, ddsTopic: t, done: make(chan struct{}),
+	}
+	go s.run()
+	n.subs[s] = true
+	if !announce {
+		return s, nil
+	}
+	if err := n.publishGraphLocked(); err != nil {
+		return s, fmt.Errorf("subscription %s created, but announcing it on ros_discovery_info failed: %w", rosTopic, err)
+	}
+	return s, nil
+}
+
+// Topic is the fully qualified ROS topic name.
+func (s *Subscription) Topic() string { return s.topic }
+
+// TypeName is the ROS 2 type, "sensor_msgs/msg/Image".
+func (s *Subscription) TypeName() string { return s.typeName }
+
+// Gid is the reader's GUID as ros_discovery_info lists it.
+func (s *Subscription) Gid() Gid { return s.gid }
+
+func (s *Subscription) isStopping() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stopping
+}
+
+func (s *Subscription) run() {
+	defer close(s.done)
+	bufs := unsafe.Slice(s.r.bufs, takeBatch)
+	infos := unsafe.Slice(s.r.infos, takeBatch)
+	for {
+		if rc := C.ssmde_reader_wait(s.r); rc < 0 || s.isStopping() {
+			return
+		}
+		for !s.isStopping() {
+			n := int(C.ssmde_reader_take(s.r))
+			if n <= 0 {
+				break
+			}
+			received := time.Now()
+			for i := 0; i < n; i++ {
+				d := bufs[i]
+				var data []byte
+				if infos[i].valid_data {
+					size := C.ssmde_serdata_size(d)
+					data = make([]byte, size)
+					if size > 0 {
+						C.ssmde_serdata_copy(d, unsafe.Pointer(&data[0]), C.size_t(size))
+					}
+				}
+				info := SampleInfo{
+					SourceTimestamp:   time.Unix(0, int64(infos[i].source_timestamp)),
+					Received:          received,
+					PublicationHandle: uint64(infos[i].publication_handle),
+				}
+				C.ssmde_serdata_unref(d)
+				bufs[i] = nil
+				// Later samples of this batch are still referenced; release them if we stop.
+				if data != nil && !s.isStopping() {
+					s.callback(data, info)
+				}
+			}
+		}
+	}
+}
+
+// stop wakes the goroutine and waits until it has returned.
+func (s *Subscription) stop() {
+	s.stopOnce.Do(func() {
+		s.mu.Lock()
+		s.stopping = true
+		s.mu.Unlock()
+		C.ssmde_reader_wake(s.r)
+		<-s.done
+	})
+}
+
+// freeC releases the C side once the goroutine is gone.
+func (s *Subscription) freeC() {
+	s.freeOnce.Do(func() {
+		C.ssmde_reader_free(s.r)
+		s.r = nil
+	})
+}
+
+// MatchedPublishers is the number of writers currently matched.
+func (s *Subscription) MatchedPublishers() (int, error) {
+	s.node.mu.Lock()
+	defer s.node.mu.Unlock()
+	if s.node.closed || s.r == nil {
+		return 0, ErrClosed
+	}
+	c := C.ssmde_subscription_matched(s.r.reader)
+	if c < 0 {
+		return 0, ddsError("dds_get_subscription_matched_status", C.dds_return_t(c))
+	}
+	return int(c), nil
+}
+
+// Close stops the callbacks (none runs after Close returns), deletes the reader and announces the
+// change. Do not call it from the subscription's own callback.
+func (s *Subscription) Close() error {
+	n := s.node
+	n.mu.Lock()
+	if n.closed || !n.subs[s] {
+		n.mu.Unlock()
+		return nil
+	}
+	delete(n.subs, s)
+	n.mu.Unlock()
+	s.stop()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		return nil // the node's Close freed it
+	}
+	s.freeC()
+	C.dds_delete(s.ddsTopic)
+	if !s.announced {
+		return nil
+	}
+	return n.publishGraphLocked()
+}
