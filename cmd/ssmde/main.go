@@ -26,7 +26,8 @@ var commands = map[string]command{
 	"bench":   {"time the pipeline beside a bare ONNX Runtime Run of the same model", runBench},
 	"eval":    {"replay a recording through the pipeline and score it against ground truth", runEval},
 	"infer":   {"depth, point cloud and poses for image files", runInfer},
-	"models":  {"inspect and check a model folder (models info DIR)", runModels},
+	"models":  {"inspect a model folder, or build its TensorRT engines ahead of time", runModels},
+	"node":    {"run the depth node over ROS 2 (ros2 run ssmde ssmde --ros-args ...)", runNode},
 	"sim":     {"render synthetic driving scenes with ground truth", runSim},
 	"version": {"print the version", func([]string, io.Writer, io.Writer) error { fmt.Println("ssmde", version); return nil }},
 }
@@ -56,6 +57,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stdout)
 		return 0
+	}
+	if args[0] == "--ros-args" {
+		// `ros2 run ssmde ssmde --ros-args ...` starts the node.
+		args = append([]string{"node"}, args...)
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/ssmde/ssmde/msgs"
+	"github.com/ssmde/ssmde/node"
+	"github.com/ssmde/ssmde/node/ros2"
+)
+
+// runNode runs the depth node over ROS 2 (Cyclone DDS) until SIGINT or SIGTERM.
+//
+//	ssmde node --ros-args -r __ns:=/front -p scale_mode:=camera_height --params-file p.yaml
+func runNode(args []string, stdout, stderr io.Writer) error {
+	rosArgs, rest, err := ros2.ParseArgs(args)
+	if err != nil {
+		return err
+	}
+	fs := newFlagSet("node", "[--name NAME] [--namespace NS] [--help-params] [--ros-args ...]", stderr)
+	name := fs.String("name", "ssmde", "node name (before __node remapping)")
+	namespace := fs.String("namespace", "", "node namespace (before __ns remapping)")
+	helpParams := fs.Bool("help-params", false, "print the parameter table and exit")
+	if err := parseFlags(fs, rest); err != nil {
+		return err
+	}
+	if *helpParams {
+		fmt.Fprint(stdout, node.ParamTable())
+		return nil
+	}
+	if fs.NArg() != 0 {
+		return fmt.Errorf("unexpected arguments %q (ROS arguments go after --ros-args)", fs.Args())
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: rosLogLevel(rosArgs.LogLevel)}))
+	for _, note := range rosArgs.Notes {
+		logger.Info(note)
+	}
+
+	rn, err := ros2.NewNode(ros2.NodeOptions{Name: *name, Namespace: *namespace, Args: rosArgs})
+	if err != nil {
+		return err
+	}
+	defer rn.Close()
+	params, err := nodeParams(rn.Params(), logger)
+	if err != nil {
+		return err
+	}
+	t := &ros2Transport{n: rn}
+	n, err := node.New(rn.FullyQualifiedName(), params, t, logger)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	if err := n.Start(); err != nil {
+		return err
+	}
+	logger.Info("ssmde node running", "node", rn.FullyQualifiedName(), "domain", rn.DomainID(), "model", n.Model().String(),
+		"sim_time", rn.Clock().SimTime())
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := n.Run(ctx); err != nil {
+		return err
+	}
+	logger.Info("shutting down")
+	return nil
+}
+
+// nodeParams applies ROS parameters over the defaults. Unknown names are warned about (a typo
+// must be visible) but, as in rclcpp, do not stop the node; a bad value does.
+func nodeParams(values map[string]any, log *slog.Logger) (node.Params, error) {
+	p := node.DefaultParams()
+	known := map[string]bool{}
+	for _, n := range node.ParamNames() {
+		known[n] = true
+	}
+	var unknown []string
+	for k, v := range values {
+		if !known[k] {
+			unknown = append(unknown, k)
+			continue
+		}
+		if err := p.Set(k, toParamValue(v)); err != nil {
+			return p, err
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		log.Warn("ignoring unknown parameters", "names", strings.Join(unknown, ","), "known", strings.Join(node.ParamNames(), ","))
+	}
+	return p, p.Validate()
+}
+
+// toParamValue maps ROS parameter values (int64, []float64, ...) onto what node.Params.Set takes.
+func toParamValue(v any) any {
+	switch x := v.(type) {
+	case int64:
+		return int(x)
+	case []float64:
+		out := make([]any, len(x))
+		for i, f := range x {
+			out[i] = f
+		}
+		return out
+	case []int64:
+		out := make([]any, len(x))
+		for i, f := range x {
+			out[i] = float64(f)
+		}
+		return out
+	}
+	return v
+}
+
+func rosLogLevel(level string) slog.Level {
+	switch level {
+	case "debug":
+		return slog.LevelDebug
+	case "warn":
+		return slog.LevelWarn
+	case "error", "fatal":
+		return slog.LevelError
+	}
+	return logLevel()
+}
+
+// ros2Transport adapts a ros2.Node to the node's Transport.
+type ros2Transport struct{ n *ros2.Node }
+
+func (t *ros2Transport) qos(q node.QoS) ros2.QoS {
+	out := ros2.QoS{Reliability: ros2.BestEffort, Durability: ros2.Volatile, Depth: q.Depth}
+	if q.Reliable {
+		out.Reliability = ros2.Reliable
+	}
+	if q.TransientLocal {
+		out.Durability = ros2.TransientLocal
+	}
+	return out
+}
+
+func (t *ros2Transport) Subscribe(topic, msgType string, q node.QoS, handle func([]byte)) error {
+	_, err := t.n.Subscribe(topic, msgType, t.qos(q), func(data []byte, _ ros2.SampleInfo) { handle(data) })
+	return err
+}
+
+func (t *ros2Transport) Advertise(topic, msgType string, q node.QoS) (node.Publisher, error) {
+	p, err := t.n.NewPublisher(topic, msgType, t.qos(q))
+	if err != nil {
+		return nil, err
+	}
+	return ros2Publisher{p}, nil
+}
+
+func (t *ros2Transport) Decode(data []byte, m msgs.Message) error { return m.UnmarshalCDR(data) }
+func (t *ros2Transport) Now() msgs.Time                           { return t.n.Clock().Now() }
+func (t *ros2Transport) Close() error                             { return t.n.Close() }
+
+type ros2Publisher struct{ p *ros2.Publisher }
+
+func (p ros2Publisher) Publish(m msgs.Message) error { return p.p.Publish(m) }
+func (p ros2Publisher) Subscribers() int {
+	n, err := p.p.MatchedSubscriptions()
+	if err != nil {
+		return 0
+	}
+	return n
+}
