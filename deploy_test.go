@@ -132,3 +132,14 @@ func TestKubernetesEvalJobIsConsistent(t *testing.T) {
 		t.Fatalf("%d recordings listed, %d completions", recordings, completions)
 	}
 }
+
+// TestREADMEParameterTableIsCurrent: the README's table is what `ssmde node --help-params` prints.
+func TestREADMEParameterTableIsCurrent(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), node.ParamTable()) {
+		t.Fatal("README.md's parameter table differs from node.ParamTable(): paste `bin/ssmde node --help-params` into it")
+	}
+}
