@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"gopkg.in/yaml.v3"
 
 	"github.com/ssmde/ssmde/node"
@@ -141,5 +142,81 @@ func TestREADMEParameterTableIsCurrent(t *testing.T) {
 	}
 	if !strings.Contains(string(readme), node.ParamTable()) {
 		t.Fatal("README.md's parameter table differs from node.ParamTable(): paste `bin/ssmde node --help-params` into it")
+	}
+}
+
+// TestDockerfileJetson parses Dockerfile.jetson with BuildKit's own parser (what `docker build`
+// runs) and checks it against the repository: every file it copies from the build context exists,
+// its scripts pass shellcheck, its stages chain, and the runtime runs as a non-root user.
+func TestDockerfileJetson(t *testing.T) {
+	f, err := os.Open("Dockerfile.jetson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	res, err := parser.Parse(f)
+	if err != nil {
+		t.Fatalf("Dockerfile.jetson does not parse: %v", err)
+	}
+	stages := map[string]bool{}
+	var user, entrypoint string
+	var froms int
+	for _, n := range res.AST.Children {
+		words := []string{}
+		for w := n.Next; w != nil; w = w.Next {
+			words = append(words, w.Value)
+		}
+		switch strings.ToLower(n.Value) {
+		case "from":
+			froms++
+			if len(words) == 3 && strings.EqualFold(words[1], "as") {
+				stages[words[2]] = true
+			}
+		case "copy":
+			from := ""
+			for _, fl := range n.Flags {
+				if strings.HasPrefix(fl, "--from=") {
+					from = strings.TrimPrefix(fl, "--from=")
+				}
+			}
+			if from != "" {
+				if !stages[from] {
+					t.Errorf("line %d: COPY --from=%s names no earlier stage", n.StartLine, from)
+				}
+				continue
+			}
+			for _, src := range words[:len(words)-1] {
+				if _, err := os.Stat(strings.TrimSuffix(src, "/")); err != nil {
+					t.Errorf("line %d: COPY source %s is not in the repository", n.StartLine, src)
+				}
+			}
+		case "user":
+			user = words[0]
+		case "entrypoint":
+			entrypoint = strings.Join(words, " ")
+		}
+	}
+	if froms < 2 {
+		t.Errorf("%d stages; the image must be multi-stage (build tools stay out of the runtime)", froms)
+	}
+	if user == "" || user == "root" || user == "0" {
+		t.Errorf("runtime user %q; the image must not run as root", user)
+	}
+	if !strings.Contains(entrypoint, "/opt/ssmde/bin/entrypoint.sh") {
+		t.Errorf("entrypoint %q does not run deploy/jetson/entrypoint.sh", entrypoint)
+	}
+	shellcheck, err := exec.LookPath("shellcheck")
+	if err != nil {
+		t.Fatal("shellcheck is required: run `make setup`")
+	}
+	scripts, _ := filepath.Glob("deploy/jetson/*.sh")
+	more, _ := filepath.Glob("scripts/*.sh")
+	if out, err := exec.Command(shellcheck, append(scripts, more...)...).CombinedOutput(); err != nil {
+		t.Fatalf("shellcheck: %v\n%s", err, out)
+	}
+	for _, s := range scripts {
+		if st, _ := os.Stat(s); st.Mode()&0o111 == 0 {
+			t.Errorf("%s is not executable", s)
+		}
 	}
 }
