@@ -29,8 +29,10 @@ for row in "${ROWS[@]}"; do
       --set lr_step_epochs=12 "${resume[@]}")
     (cd models/recipe && /usr/bin/python3 -m ssmde_recipe.export --run "../../$run" --out "../../$run/model" --metric-scale-from gt)
   fi
-  for scene in data/sim/test/scene_*; do
-    $BIN eval --model "$run/model" --quiet --samples 2 --out "$run/eval/$(basename "$scene")" "$scene" > /dev/null 2>&1
-  done
+  if [ ! -f "$run/eval/merged/results.json" ]; then
+    $BIN eval --model "$run/model" --quiet --samples 2 --jobs 1 --out "$run/eval" data/sim/test > /dev/null
+    $BIN eval merge --out "$run/eval/merged" "$run"/eval/scene_* > /dev/null
+  fi
   echo "[ablation] $row done"
 done
+/usr/bin/python3 scripts/ablation_table.py "$RUNS"
