@@ -275,3 +275,19 @@ func TestBadRuntimeLibraryIsAnError(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseManifest(f *testing.F) {
+	data, _ := os.ReadFile(filepath.Join(tinyDir, "model.yaml"))
+	f.Add(data)
+	f.Add([]byte("input: {width: 99999999999999999999}"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := ParseManifest(data)
+		if err != nil {
+			return
+		}
+		// Whatever parses must be what Validate accepts.
+		if err := m.Validate(); err != nil {
+			t.Fatalf("ParseManifest accepted a manifest Validate rejects: %v", err)
+		}
+	})
+}
