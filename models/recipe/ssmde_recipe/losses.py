@@ -129,18 +129,21 @@ def align_scale_shift(pred, target, mask):
 def ssi_loss(pred_disp, pseudo_disp, mask):
     """Scale-and-shift-invariant loss in disparity space (config ``pseudo_loss: ssi``).
 
-    The pseudo-disparity is MiDaS-normalised (``normalise_disparity``), the predicted disparity
-    (1/depth) is aligned to it by least squares (``align_scale_shift``) and the loss is the mean
-    squared residual over the mask (MiDaS' L_ssimse, Ranftl et al. 2020):
-        L = 1/(2|M|) Σ_M (s·d + t − p̂)².
-    Zero when the prediction is any affine function of the pseudo-disparity; a constant
-    prediction costs the target's variance, so the term cannot be satisfied by collapse.
-    Pixels where the pseudo-disparity is not finite are left out.
+    Both the predicted disparity d (1/depth) and the pseudo-disparity p are MiDaS-normalised per
+    image over the mask (``normalise_disparity``: minus the median, divided by the mean absolute
+    deviation), and the loss is their mean absolute difference (MiDaS' L_ssimae, Ranftl et al.
+    2020):
+        L = 1/|M| Σ_M |d̂ − p̂|.
+    Zero when the prediction is a positive affine function of the pseudo-disparity. Normalising
+    both sides keeps the scale positive: an earlier least-squares alignment of d to p̂ also
+    accepted a negative scale, so an inverted depth map satisfied the loss and training learned
+    it (the ablation showed AbsRel > 1). A constant prediction costs mean|p̂| = 1, so the term
+    cannot be satisfied by collapse. Pixels where the pseudo-disparity is not finite are left out.
     """
     valid = mask * torch.isfinite(pseudo_disp).to(mask.dtype)
     target = normalise_disparity(torch.nan_to_num(pseudo_disp), valid)
-    s, t = align_scale_shift(pred_disp, target, valid)
-    return 0.5 * masked_mean((s * pred_disp + t - target) ** 2, valid)
+    pred = normalise_disparity(pred_disp, valid)
+    return masked_mean((pred - target).abs(), valid)
 
 
 def ranking_loss(pred_disp, pseudo_disp, mask, pairs=2048, margin=0.03, generator=None):

@@ -78,8 +78,16 @@ class ScaleShiftInvariant(unittest.TestCase):
         pseudo = rand(2, 1, 10, 12) + 0.1
         pred = 0.25 * pseudo + 2.0
         m = torch.ones_like(pred)
-        self.assertLess(losses.ssi_loss(pred, pseudo, m).item(), 1e-20)
-        self.assertLess(losses.ssi_loss(pred, 5 * pseudo + 1, m).item(), 1e-20)
+        self.assertLess(losses.ssi_loss(pred, pseudo, m).item(), 1e-12)
+        self.assertLess(losses.ssi_loss(pred, 5 * pseudo + 1, m).item(), 1e-12)
+
+    def test_inverted_prediction_is_penalised(self):
+        # A negative scale is not an allowed alignment: inverted depth must cost as much as noise.
+        pseudo = rand(2, 1, 10, 12) + 0.1
+        m = torch.ones_like(pseudo)
+        inverted = losses.ssi_loss(-3.0 * pseudo + 10.0, pseudo, m).item()
+        flat = losses.ssi_loss(torch.full_like(pseudo, 0.5), pseudo, m).item()
+        self.assertGreater(inverted, flat)
 
     def test_constant_prediction_is_not_free_and_nan_ignored(self):
         pseudo = rand(1, 1, 10, 12) + 0.1
@@ -91,7 +99,7 @@ class ScaleShiftInvariant(unittest.TestCase):
         pseudo_nan[..., :3, :3] = float("nan")
         loss = losses.ssi_loss(pred, pseudo_nan, m)
         loss.backward()
-        self.assertLess(loss.item(), 1e-20)
+        self.assertLess(loss.item(), 1e-12)
         self.assertTrue(torch.isfinite(pred.grad).all())
 
     def test_ranking_invariant_to_affine_and_rewards_order(self):
