@@ -4,7 +4,7 @@
     ros2 launch ssmde ssmde.launch.py camera:=/front params_file:=/path/params.yaml model:=/path/model_folder
 
 The node subscribes <camera>/image (remap with image:=...) and <camera>/camera_info, and publishes
-<camera>/ssmde/depth, depth/camera_info, points, odom, depth/colormap, /tf and /diagnostics.
+<camera>/depth, depth/camera_info, points, odom, depth/colormap, /tf and /diagnostics.
 """
 import os
 

@@ -37,6 +37,10 @@ const (
 // exactInfoWait is how long a frame waits for its exact-stamp camera_info before being dropped.
 const exactInfoWait = 500 * time.Millisecond
 
+// startupInfoWait is how long after start a frame waits for the first camera_info before the node
+// concludes there is none and publishes depth without intrinsics.
+const startupInfoWait = time.Second
+
 // Node runs the depth pipeline on a camera stream over a Transport.
 type Node struct {
 	name   string
@@ -63,7 +67,8 @@ type Node struct {
 	cam          calibration.Camera
 	odomMsg      msgs.Odometry
 	tfMsg        msgs.TFMessage
-	lastStamp    float64 // seconds, for the twist's dt
+	lastStamp    float64   // seconds, for the twist's dt
+	started      time.Time // when Start subscribed
 	staticSent   bool
 	warnedNoInfo bool
 	warnedScale  bool
@@ -187,6 +192,7 @@ func (n *Node) Start() error {
 		return err
 	}
 	in := QoS{Reliable: p.ImageReliability == "reliable", Depth: 5}
+	n.started = time.Now()
 	if p.ImageTransport == "compressed" {
 		err = n.t.Subscribe(p.ImageTopic+"/compressed", "sensor_msgs/msg/CompressedImage", in, n.slot.Put)
 	} else {
@@ -278,27 +284,28 @@ func (n *Node) processFrame() time.Duration {
 	}
 	cam, ok, seen := n.infos.Lookup(header.Stamp)
 	var camPtr *calibration.Camera
-	switch {
-	case ok:
+	if ok {
 		n.cam = cam
 		camPtr = &n.cam
-	case seen:
-		// Exact policy: its camera_info may still be on its way.
+	} else if seen || time.Since(n.started) < startupInfoWait {
+		// Exact policy: its camera_info may still be on its way. At start-up, any policy: the
+		// first image may beat the first camera_info (another connection, or TCP on ROS 1).
 		if n.waitingSince.IsZero() {
 			n.waitingSince = time.Now()
 		}
 		if left := exactInfoWait - time.Since(n.waitingSince); left > 0 {
 			return left
 		}
-		n.stats.NoCameraInfo()
-		n.log.Warn("image dropped: no camera_info with its stamp", "stamp", header.Stamp.Nanos(), "waited", exactInfoWait)
-		return 0
-	default:
-		if !n.warnedNoInfo {
-			n.warnedNoInfo = true
-			n.log.Warn("no camera_info received yet: publishing depth without intrinsics (no points, no focal scaling)",
-				"topic", n.params.CameraInfoTopic)
+		if seen {
+			n.stats.NoCameraInfo()
+			n.log.Warn("image dropped: no camera_info with its stamp", "stamp", header.Stamp.Nanos(), "waited", exactInfoWait)
+			return 0
 		}
+	}
+	if camPtr == nil && !n.warnedNoInfo && !seen {
+		n.warnedNoInfo = true
+		n.log.Warn("no camera_info received yet: publishing depth without intrinsics (no points, no focal scaling)",
+			"topic", n.params.CameraInfoTopic)
 	}
 	var res *pipeline.Result
 	if compressed {

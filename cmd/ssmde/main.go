@@ -61,6 +61,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if args[0] == "--ros-args" {
 		// `ros2 run ssmde ssmde --ros-args ...` starts the node.
 		args = append([]string{"node"}, args...)
+	} else if strings.Contains(args[0], ":=") && !strings.HasPrefix(args[0], "-") {
+		// `rosrun ssmde ssmde __name:=x _param:=v` (ROS 1 arguments, no command) starts the ROS 1 node.
+		args = append([]string{"node1"}, args...)
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {

@@ -100,3 +100,10 @@ func TestBuildEngineWithoutTensorRTSaysWhy(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, so, se)
 	}
 }
+
+func TestROS1ArgumentsStartTheROS1Node(t *testing.T) {
+	code, so, se := runCLI(t, "__name:=x", "--help-params")
+	if code != 0 || !strings.Contains(so, "| `camera_info_policy` |") {
+		t.Fatalf("exit %d\n%s\n%s", code, so, se)
+	}
+}
