@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sort"
 	"strings"
+	"time"
 
 	"github.com/ssmde/ssmde/bag"
 	"github.com/ssmde/ssmde/calibration"
@@ -22,6 +24,31 @@ type BagTopics struct {
 	Depth      string // ground-truth depth image: 32FC1 metres or 16UC1 millimetres
 	Mask       string // motion mask, mono8, non-zero = moving
 	Odom       string // ground-truth nav_msgs/Odometry
+	// Lidar is a sensor_msgs/PointCloud2 topic projected into the camera as sparse ground-truth
+	// depth (instead of Depth; an "auto" Depth is then not used).
+	Lidar string
+}
+
+// BagOptions is everything OpenBagWith needs beyond the topics.
+type BagOptions struct {
+	BagTopics
+	// TF and TFStatic are the transform topics (default "/tf" and "/tf_static"); they are read
+	// only when a LiDAR extrinsic or a TF trajectory is needed.
+	TF, TFStatic string
+	// LidarMaxDT is how far a cloud's stamp may be from an image's to be its ground truth
+	// (default 50 ms); the nearest cloud wins.
+	LidarMaxDT time.Duration
+	// LidarToCamera, when set, is the LiDAR frame's pose in the camera optical frame (it maps
+	// cloud points into the camera frame) and replaces the one the recording's TF gives.
+	LidarToCamera *Pose
+	// GTTFChild, when set, takes the ground-truth trajectory from TF instead of Odom: the pose
+	// of the image's frame (header.frame_id) in GTTFParent (default: GTTFChild's parent) at each
+	// image stamp, through GTTFChild and any fixed transforms between it and the camera.
+	GTTFChild, GTTFParent string
+	// GTTFMaxDT bounds the TF lookup (default 100 ms): the pose is interpolated between the two
+	// samples around the image stamp when they are at most 2·GTTFMaxDT apart, else taken from the
+	// nearest sample within GTTFMaxDT; an image with neither has no GT pose.
+	GTTFMaxDT time.Duration
 }
 
 // syncWindowNS is how far past an image's log time the reader looks for its ground truth (GT
@@ -42,14 +69,57 @@ type BagSource struct {
 	depths  map[int64]*msgs.Image
 	masks   map[int64]*msgs.Image
 	odoms   map[int64]Pose
+	clouds  []stampedCloud // sorted by stamp
+	tf      *TFTree
+	opts    BagOptions
+	window  int64 // how far past an image's log time its ground truth may be logged
 	index   int
 	done    bool
 	err     error
 	lastLog int64
 }
 
+// stampedCloud is a LiDAR cloud waiting for the image it is nearest to.
+type stampedCloud struct {
+	stamp int64
+	cloud *msgs.PointCloud2
+}
+
 // OpenBag opens an MCAP file, a rosbag2 folder or a ROS 1 bag and checks that the topics exist.
 func OpenBag(path string, topics BagTopics) (*BagSource, error) {
+	return OpenBagWith(path, BagOptions{BagTopics: topics})
+}
+
+// OpenBagWith is OpenBag with the LiDAR and TF ground-truth options.
+func OpenBagWith(path string, opts BagOptions) (*BagSource, error) {
+	topics := opts.BagTopics
+	if topics.Lidar != "" && topics.Depth == "auto" {
+		topics.Depth = ""
+	}
+	if opts.GTTFChild != "" && topics.Odom == "auto" {
+		topics.Odom = ""
+	}
+	if topics.Lidar != "" && topics.Depth != "" {
+		return nil, fmt.Errorf("%s: --lidar-topic %s and --depth-topic %s both give ground-truth depth; use one (--depth-topic \"\")", path, topics.Lidar, topics.Depth)
+	}
+	if opts.GTTFChild != "" && topics.Odom != "" {
+		return nil, fmt.Errorf("%s: --gt-tf-child %s and --odom-topic %s both give the ground-truth trajectory; use one (--odom-topic \"\")", path, opts.GTTFChild, topics.Odom)
+	}
+	if topics.Lidar != "" && topics.CameraInfo == "" {
+		return nil, fmt.Errorf("%s: --lidar-topic needs the camera's intrinsics: set --camera-info-topic", path)
+	}
+	if opts.TF == "" {
+		opts.TF = "/tf"
+	}
+	if opts.TFStatic == "" {
+		opts.TFStatic = "/tf_static"
+	}
+	if opts.LidarMaxDT <= 0 {
+		opts.LidarMaxDT = 50 * time.Millisecond
+	}
+	if opts.GTTFMaxDT <= 0 {
+		opts.GTTFMaxDT = 100 * time.Millisecond
+	}
 	r, err := bag.Open(path)
 	if err != nil {
 		return nil, err
@@ -115,23 +185,61 @@ func OpenBag(path string, topics BagTopics) (*BagSource, error) {
 		{"--depth-topic", topics.Depth, []string{"sensor_msgs/Image"}},
 		{"--mask-topic", topics.Mask, []string{"sensor_msgs/Image"}},
 		{"--odom-topic", topics.Odom, []string{"nav_msgs/Odometry"}},
+		{"--lidar-topic", topics.Lidar, []string{"sensor_msgs/PointCloud2"}},
 	} {
 		if err := check(c.flag, c.topic, c.want...); err != nil {
 			r.Close()
 			return nil, err
 		}
 	}
-	s := &BagSource{r: r, name: path, topics: topics, infos: map[int64]*calibration.Camera{},
-		depths: map[int64]*msgs.Image{}, masks: map[int64]*msgs.Image{}, odoms: map[int64]Pose{}, count: -1}
+	opts.BagTopics = topics
+	s := &BagSource{r: r, name: path, topics: topics, opts: opts, infos: map[int64]*calibration.Camera{},
+		depths: map[int64]*msgs.Image{}, masks: map[int64]*msgs.Image{}, odoms: map[int64]Pose{}, count: -1,
+		window: syncWindowNS}
 	for _, t := range info.Topics {
 		if t.Name == topics.Image {
 			s.count = int(t.Count)
 		}
 	}
 	var want []string
-	for _, t := range []string{topics.Image, topics.CameraInfo, topics.Depth, topics.Mask, topics.Odom} {
+	for _, t := range []string{topics.Image, topics.CameraInfo, topics.Depth, topics.Mask, topics.Odom, topics.Lidar} {
 		if t != "" {
 			want = append(want, t)
+		}
+	}
+	if topics.Lidar != "" {
+		s.window += int64(opts.LidarMaxDT)
+	}
+	if (topics.Lidar != "" && opts.LidarToCamera == nil) || opts.GTTFChild != "" {
+		s.tf = NewTFTree()
+		_, hasTF := types[opts.TF]
+		_, hasStatic := types[opts.TFStatic]
+		for _, t := range []string{opts.TF, opts.TFStatic} {
+			if typ, ok := types[t]; ok && normType(typ) != "tf2_msgs/TFMessage" {
+				r.Close()
+				return nil, fmt.Errorf("%s: topic %s is %s, want tf2_msgs/TFMessage", path, t, typ)
+			}
+		}
+		if opts.GTTFChild != "" && !hasTF {
+			r.Close()
+			return nil, fmt.Errorf("%s: --gt-tf-child %s needs transforms on %s, which the recording lacks; its topics are %s", path, opts.GTTFChild, opts.TF, topicList(info))
+		}
+		if !hasTF && !hasStatic {
+			r.Close()
+			return nil, fmt.Errorf("%s: --lidar-topic %s needs the LiDAR → camera transform, but the recording has neither %s nor %s; give it with --lidar-to-camera \"x y z qx qy qz qw\"", path, topics.Lidar, opts.TFStatic, opts.TF)
+		}
+		if hasStatic {
+			// Fixed transforms are read in full first: they may be logged after the first images.
+			if err := s.readStatic(opts.TFStatic); err != nil {
+				r.Close()
+				return nil, err
+			}
+		}
+		if hasTF {
+			want = append(want, opts.TF)
+			if opts.GTTFChild != "" {
+				s.window += int64(opts.GTTFMaxDT)
+			}
 		}
 	}
 	if s.it, err = r.Messages(bag.ReadOptions{Topics: want}); err != nil {
@@ -139,6 +247,26 @@ func OpenBag(path string, topics BagTopics) (*BagSource, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// readStatic files every transform of the /tf_static topic. A damaged recording keeps what was
+// read before the damage (the replay reports the damage).
+func (s *BagSource) readStatic(topic string) error {
+	it, err := s.r.Messages(bag.ReadOptions{Topics: []string{topic}})
+	if err != nil {
+		return err
+	}
+	for {
+		m, err := it.Next()
+		if err != nil {
+			return nil
+		}
+		dec, err := m.Decode()
+		if err != nil {
+			return fmt.Errorf("%s: %s at %d: %w", s.name, m.Topic, m.LogTime, err)
+		}
+		s.tf.Add(dec.(*msgs.TFMessage), true)
+	}
 }
 
 // DefaultBagTopics are the topics `ssmde sim --bag` records.
@@ -175,7 +303,7 @@ func (s *BagSource) Close() error { return s.r.Close() }
 // before it, then the error.
 func (s *BagSource) Next() (*Frame, error) {
 	for {
-		if len(s.queue) > 0 && (s.done || s.lastLog-s.queue[0].LogTime > syncWindowNS) {
+		if len(s.queue) > 0 && (s.done || s.lastLog-s.queue[0].LogTime > s.window) {
 			m := s.queue[0]
 			s.queue = s.queue[1:]
 			return s.frame(m)
@@ -231,6 +359,17 @@ func (s *BagSource) absorb(m *bag.Message) error {
 	case s.topics.Odom:
 		o := dec.(*msgs.Odometry)
 		s.odoms[o.Header.Stamp.Nanos()] = poseOf(o.Pose.Pose)
+	case s.topics.Lidar:
+		c := dec.(*msgs.PointCloud2)
+		st := c.Header.Stamp.Nanos()
+		i := sort.Search(len(s.clouds), func(i int) bool { return s.clouds[i].stamp > st })
+		s.clouds = append(s.clouds, stampedCloud{})
+		copy(s.clouds[i+1:], s.clouds[i:])
+		s.clouds[i] = stampedCloud{stamp: st, cloud: c}
+	case s.opts.TF:
+		if s.tf != nil {
+			s.tf.Add(dec.(*msgs.TFMessage), false)
+		}
 	}
 	return nil
 }
@@ -244,11 +383,12 @@ func (s *BagSource) frame(m *bag.Message) (*Frame, error) {
 	f := &Frame{Index: s.index, SourceName: fmt.Sprintf("%s@%d", m.Topic, m.LogTime)}
 	s.index++
 	var stamp int64
+	var frameID string
 	switch img := dec.(type) {
 	case *msgs.Image:
-		f.Image, f.Stamp, stamp = img, img.Header.Stamp, img.Header.Stamp.Nanos()
+		f.Image, f.Stamp, stamp, frameID = img, img.Header.Stamp, img.Header.Stamp.Nanos(), img.Header.FrameID
 	case *msgs.CompressedImage:
-		f.Compressed, f.Stamp, stamp = img, img.Header.Stamp, img.Header.Stamp.Nanos()
+		f.Compressed, f.Stamp, stamp, frameID = img, img.Header.Stamp, img.Header.Stamp.Nanos(), img.Header.FrameID
 	}
 	if cam, ok := s.infos[stamp]; ok {
 		f.Camera = cam
@@ -260,18 +400,28 @@ func (s *BagSource) frame(m *bag.Message) (*Frame, error) {
 			return nil, fmt.Errorf("%s: %s at stamp %d: %w", s.name, s.topics.Depth, stamp, err)
 		}
 		f.GTW, f.GTH = int(d.Width), int(d.Height)
-		if mk, ok := s.masks[stamp]; ok {
-			if mk.Encoding != "mono8" || mk.Width != d.Width || mk.Height != d.Height || int(mk.Step)*int(mk.Height) > len(mk.Data) {
-				return nil, fmt.Errorf("%s: %s at stamp %d: want mono8 %dx%d like the depth, got %s %dx%d", s.name, s.topics.Mask, stamp, d.Width, d.Height, mk.Encoding, mk.Width, mk.Height)
-			}
-			f.Mask = make([]byte, f.GTW*f.GTH)
-			for y := 0; y < f.GTH; y++ {
-				copy(f.Mask[y*f.GTW:(y+1)*f.GTW], mk.Data[y*int(mk.Step):])
-			}
+	}
+	if s.topics.Lidar != "" {
+		if err := s.lidarDepth(f, stamp, frameID); err != nil {
+			return nil, err
+		}
+	}
+	if mk, ok := s.masks[stamp]; ok && f.GTDepth != nil {
+		if mk.Encoding != "mono8" || int(mk.Width) != f.GTW || int(mk.Height) != f.GTH || int(mk.Step)*int(mk.Height) > len(mk.Data) || int(mk.Step) < f.GTW {
+			return nil, fmt.Errorf("%s: %s at stamp %d: want mono8 %dx%d like the depth, got %s %dx%d", s.name, s.topics.Mask, stamp, f.GTW, f.GTH, mk.Encoding, mk.Width, mk.Height)
+		}
+		f.Mask = make([]byte, f.GTW*f.GTH)
+		for y := 0; y < f.GTH; y++ {
+			copy(f.Mask[y*f.GTW:(y+1)*f.GTW], mk.Data[y*int(mk.Step):])
 		}
 	}
 	if p, ok := s.odoms[stamp]; ok {
 		f.GTPose = &p
+	}
+	if s.opts.GTTFChild != "" {
+		if err := s.tfPose(f, stamp, frameID); err != nil {
+			return nil, err
+		}
 	}
 	for _, mp := range []map[int64]*msgs.Image{s.depths, s.masks} {
 		for k := range mp {
@@ -290,7 +440,88 @@ func (s *BagSource) frame(m *bag.Message) (*Frame, error) {
 			delete(s.infos, k)
 		}
 	}
+	// Later images are stamped later: clouds too old for this one are too old for them, and of
+	// a transform's samples before this stamp only the last can still be interpolated from.
+	old := 0
+	for old < len(s.clouds) && s.clouds[old].stamp < stamp-int64(s.opts.LidarMaxDT) {
+		old++
+	}
+	s.clouds = append(s.clouds[:0], s.clouds[old:]...)
+	if s.tf != nil {
+		s.tf.prune(stamp - int64(max(s.opts.GTTFMaxDT, s.opts.LidarMaxDT)))
+	}
 	return f, nil
+}
+
+// lidarDepth makes the frame's ground-truth depth from the cloud stamped nearest to the image,
+// within LidarMaxDT; a frame without such a cloud (or before the first camera_info) has none.
+func (s *BagSource) lidarDepth(f *Frame, stamp int64, cameraFrame string) error {
+	best, bestD := -1, int64(s.opts.LidarMaxDT)
+	for i, c := range s.clouds {
+		d := c.stamp - stamp
+		if d < 0 {
+			d = -d
+		}
+		if d <= bestD {
+			best, bestD = i, d
+		}
+	}
+	if best < 0 || f.Camera == nil {
+		return nil
+	}
+	c := s.clouds[best].cloud
+	w, h := f.Camera.PublishedSize()
+	if f.Image != nil {
+		w, h = int(f.Image.Width), int(f.Image.Height)
+	}
+	where := func(err error) error {
+		return fmt.Errorf("%s: %s at stamp %d: %w", s.name, s.topics.Lidar, s.clouds[best].stamp, err)
+	}
+	camFromLidar := IdentityPose()
+	if s.opts.LidarToCamera != nil {
+		camFromLidar = *s.opts.LidarToCamera
+	} else {
+		if cameraFrame == "" || c.Header.FrameID == "" {
+			return where(fmt.Errorf("the image (frame_id %q) or the cloud (frame_id %q) names no frame, so TF cannot link them; give --lidar-to-camera", cameraFrame, c.Header.FrameID))
+		}
+		var err error
+		if camFromLidar, err = s.tf.Lookup(cameraFrame, c.Header.FrameID, s.clouds[best].stamp, -1); err != nil {
+			return where(fmt.Errorf("LiDAR → camera transform: %w; give it with --lidar-to-camera \"x y z qx qy qz qw\"", err))
+		}
+	}
+	depth, _, err := ProjectCloud(nil, w, h, c, camFromLidar, f.Camera)
+	if err != nil {
+		return where(err)
+	}
+	f.GTDepth, f.GTW, f.GTH = depth, w, h
+	return nil
+}
+
+// tfPose sets the frame's ground-truth pose from TF: the camera frame's pose in the trajectory's
+// parent frame at the image stamp. Frames the TF samples do not reach have none.
+func (s *BagSource) tfPose(f *Frame, stamp int64, cameraFrame string) error {
+	if cameraFrame == "" {
+		return fmt.Errorf("%s: %s at stamp %d has no header.frame_id, so --gt-tf-child cannot reach it", s.name, s.topics.Image, stamp)
+	}
+	parent := s.opts.GTTFParent
+	if parent == "" {
+		var ok bool
+		if parent, ok = s.tf.Parent(s.opts.GTTFChild); !ok {
+			return nil // not yet published
+		}
+	}
+	p, err := s.tf.Lookup(parent, cameraFrame, stamp, int64(s.opts.GTTFMaxDT))
+	if errors.Is(err, ErrTFTime) {
+		return nil
+	}
+	if err != nil {
+		if _, known := s.tf.Parent(s.opts.GTTFChild); !known {
+			return nil // the trajectory's frames are not published yet
+		}
+		return fmt.Errorf("%s: ground-truth pose of %s in %s (--gt-tf-child %s): %w", s.name, cameraFrame, parent, s.opts.GTTFChild, err)
+	}
+	f.GTPose = &p
+	return nil
 }
 
 // depthOf reads a 32FC1 (metres) or 16UC1 (millimetres, 0 invalid) depth image, checking its

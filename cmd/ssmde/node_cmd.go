@@ -42,6 +42,10 @@ func runNode(args []string, stdout, stderr io.Writer) error {
 	for _, note := range rosArgs.Notes {
 		logger.Info(note)
 	}
+	// Signals are caught from the start: model loading (a TensorRT engine build) can take minutes,
+	// and Ctrl-C then must still close the DDS participant cleanly.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 
 	rn, err := ros2.NewNode(ros2.NodeOptions{Name: *name, Namespace: *namespace, Args: rosArgs})
 	if err != nil {
@@ -58,13 +62,15 @@ func runNode(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer n.Close()
+	if ctx.Err() != nil {
+		logger.Info("shutting down (signal during start-up)")
+		return nil
+	}
 	if err := n.Start(); err != nil {
 		return err
 	}
 	logger.Info("ssmde node running", "node", rn.FullyQualifiedName(), "domain", rn.DomainID(), "model", n.Model().String(),
 		"sim_time", rn.Clock().SimTime())
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	if err := n.Run(ctx); err != nil {
 		return err
 	}
