@@ -157,9 +157,9 @@ func TestNodeROS1RosbagPlayRecord(t *testing.T) {
 	if len(inputs) != frames {
 		t.Fatalf("%d input images", len(inputs))
 	}
-	// Every frame gives a depth image, its camera_info and odometry. A cloud needs intrinsics:
-	// the node does not wait for a first camera_info, so when the first image overtakes the first
-	// camera_info (two TCP connections) that frame has no cloud (a warning says so).
+	// Every frame gives a depth image, its camera_info and odometry. A cloud needs intrinsics: the
+	// node waits up to a second for the first camera_info, but should the first image still
+	// overtake it (two TCP connections), that frame has no cloud (a warning says so).
 	for topic, want := range map[string]int{"/camera/depth": frames, "/camera/depth/camera_info": frames, "/camera/odom": frames} {
 		if len(got[topic]) != want {
 			t.Errorf("%s: %d messages recorded, want %d", topic, len(got[topic]), want)
