@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"math"
 
-	"github.com/ssmde/ssmde/bag"
 	"github.com/ssmde/ssmde/msgs"
 )
 
@@ -23,51 +22,7 @@ const (
 // camera_info, ground-truth depth, motion mask, ground-truth odometry and TF of every frame, all
 // stamped with the frame's time.
 func WriteBag(path string, cfg Config, progress func(done, total int)) error {
-	w, err := NewWorld(cfg)
-	if err != nil {
-		return err
-	}
-	out, err := bag.CreateMCAP(path, bag.MCAPWriterOptions{})
-	if err != nil {
-		return err
-	}
-	var f Frame
-	var img, depth, mask msgs.Image
-	var odom msgs.Odometry
-	tf := msgs.TFMessage{Transforms: make([]msgs.TransformStamped, 1)}
-	for i := 0; i < w.Frames(); i++ {
-		if err := w.Render(i, &f); err != nil {
-			out.Close()
-			return err
-		}
-		header := msgs.Header{Stamp: f.Stamp, FrameID: FrameID}
-		t := f.Stamp.Nanos()
-		fillImage(&img, header, f.Width, f.Height, "rgb8", 3, f.RGB)
-		fillDepth(&depth, header, f.Width, f.Height, f.Depth)
-		fillImage(&mask, header, f.Width, f.Height, "mono8", 1, f.Mask)
-		info := f.CameraInfo
-		info.Header = header
-		qx, qy, qz, qw := f.Pose.Quaternion()
-		pose := msgs.Pose{Position: msgs.Point{X: f.Pose.T[0], Y: f.Pose.T[1], Z: f.Pose.T[2]},
-			Orientation: msgs.Quaternion{X: qx, Y: qy, Z: qz, W: qw}}
-		odom = msgs.Odometry{Header: msgs.Header{Stamp: f.Stamp, FrameID: OdomFrameID}, ChildFrameID: FrameID}
-		odom.Pose.Pose = pose
-		tf.Transforms[0] = msgs.TransformStamped{Header: odom.Header, ChildFrameID: FrameID, Transform: msgs.Transform{
-			Translation: msgs.Vector3{X: pose.Position.X, Y: pose.Position.Y, Z: pose.Position.Z}, Rotation: pose.Orientation}}
-		for _, m := range []struct {
-			topic string
-			msg   msgs.Message
-		}{{TopicImage, &img}, {TopicCameraInfo, &info}, {TopicDepthGT, &depth}, {TopicMotionMask, &mask}, {TopicOdomGT, &odom}, {TopicTF, &tf}} {
-			if err := out.Write(m.topic, m.msg, t); err != nil {
-				out.Close()
-				return err
-			}
-		}
-		if progress != nil {
-			progress(i+1, w.Frames())
-		}
-	}
-	return out.Close()
+	return WriteBagWith(path, cfg, BagOptions{}, progress)
 }
 
 func fillImage(img *msgs.Image, h msgs.Header, w, ht int, enc string, bpp int, data []byte) {

@@ -107,3 +107,17 @@ func TestROS1ArgumentsStartTheROS1Node(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, so, se)
 	}
 }
+
+// TestEvalWithLidarGroundTruth: a simulated drive with a LiDAR, scored against the projected
+// LiDAR points instead of a depth image.
+func TestEvalWithLidarGroundTruth(t *testing.T) {
+	tiny := filepath.Join(testmodel.RepoRoot(t), "models", "testdata", "tiny")
+	drive := filepath.Join(t.TempDir(), "lidar.mcap")
+	if code, so, se := runCLI(t, "sim", "--bag", drive, "--lidar", "--frames", "4", "--width", "128", "--height", "48", "--quiet"); code != 0 {
+		t.Fatalf("sim exit %d\n%s\n%s", code, so, se)
+	}
+	code, so, se := runCLI(t, "eval", "--model", tiny, "--bag", drive, "--lidar-topic", "/lidar/points", "--depth-topic", "", "--quiet")
+	if code != 0 || !strings.Contains(so, "4 frames, 4 scored") {
+		t.Fatalf("exit %d\n%s\n%s", code, so, se)
+	}
+}

@@ -24,6 +24,7 @@ func runSim(args []string, stdout, stderr io.Writer) error {
 	follow := fs.Float64("follow-fraction", def.FollowFraction, "fraction of vehicles driving ahead at the camera's speed")
 	noise := fs.Float64("noise", def.NoiseSigma, "sensor noise sigma in 8-bit levels")
 	exposure := fs.Bool("exposure", def.Exposure, "slow exposure drift")
+	lidar := fs.Bool("lidar", false, "--bag: also record a 32-ring LiDAR (/lidar/points) and the TF tree odom → base_link → {camera_optical, lidar}")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -48,7 +49,11 @@ func runSim(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("--bag records one scene; drop --scenes %d or write folders with --out", *scenes)
 		}
 		bar := newProgress(*frames, "sim bag", stderr, *quiet)
-		err := sim.WriteBag(*bagPath, cfg, func(done, total int) { bar.Set(done) })
+		var opts sim.BagOptions
+		if *lidar {
+			opts.Lidar = &sim.LidarOptions{}
+		}
+		err := sim.WriteBagWith(*bagPath, cfg, opts, func(done, total int) { bar.Set(done) })
 		bar.Finish()
 		if err != nil {
 			return err
