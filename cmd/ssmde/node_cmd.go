@@ -24,19 +24,9 @@ func runNode(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fs := newFlagSet("node", "[--name NAME] [--namespace NS] [--help-params] [--ros-args ...]", stderr)
-	name := fs.String("name", "ssmde", "node name (before __node remapping)")
-	namespace := fs.String("namespace", "", "node namespace (before __ns remapping)")
-	helpParams := fs.Bool("help-params", false, "print the parameter table and exit")
-	if err := parseFlags(fs, rest); err != nil {
+	f, done, err := parseNodeFlags("node", "[--ros-args ...]", "ROS arguments go after --ros-args", rest, stdout, stderr)
+	if done || err != nil {
 		return err
-	}
-	if *helpParams {
-		fmt.Fprint(stdout, node.ParamTable())
-		return nil
-	}
-	if fs.NArg() != 0 {
-		return fmt.Errorf("unexpected arguments %q (ROS arguments go after --ros-args)", fs.Args())
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: rosLogLevel(rosArgs.LogLevel)}))
 	for _, note := range rosArgs.Notes {
@@ -47,7 +37,7 @@ func runNode(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	rn, err := ros2.NewNode(ros2.NodeOptions{Name: *name, Namespace: *namespace, Args: rosArgs})
+	rn, err := ros2.NewNode(ros2.NodeOptions{Name: f.name, Namespace: f.namespace, Args: rosArgs})
 	if err != nil {
 		return err
 	}
@@ -56,26 +46,55 @@ func runNode(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	t := &ros2Transport{n: rn}
-	n, err := node.New(rn.FullyQualifiedName(), params, t, logger)
+	err = runDepthNode(ctx, rn.FullyQualifiedName(), params, &ros2Transport{n: rn}, logger, func(n *node.Node) {
+		logger.Info("ssmde node running", "node", rn.FullyQualifiedName(), "domain", rn.DomainID(), "model", n.Model().String(),
+			"sim_time", rn.Clock().SimTime())
+	})
+	if err == nil {
+		logger.Info("shutting down")
+	}
+	return err
+}
+
+// nodeFlags are the flags both node commands (ROS 2 and ROS 1) take besides the ROS arguments.
+type nodeFlags struct{ name, namespace string }
+
+// parseNodeFlags parses them; done is true when --help-params printed the table.
+func parseNodeFlags(cmd, synopsis, hint string, rest []string, stdout, stderr io.Writer) (f nodeFlags, done bool, err error) {
+	fs := newFlagSet(cmd, "[--name NAME] [--namespace NS] [--help-params] "+synopsis, stderr)
+	fs.StringVar(&f.name, "name", "ssmde", "node name (before the ROS node-name remapping)")
+	fs.StringVar(&f.namespace, "namespace", "", "node namespace (before the ROS namespace remapping)")
+	helpParams := fs.Bool("help-params", false, "print the parameter table and exit")
+	if err := parseFlags(fs, rest); err != nil {
+		return f, false, err
+	}
+	if *helpParams {
+		fmt.Fprint(stdout, node.ParamTable())
+		return f, true, nil
+	}
+	if fs.NArg() != 0 {
+		return f, false, fmt.Errorf("unexpected arguments %q (%s)", fs.Args(), hint)
+	}
+	return f, false, nil
+}
+
+// runDepthNode opens the model, starts the node on t and runs it until ctx ends. A signal that
+// arrives while the model loads (a TensorRT engine build can take minutes) ends it cleanly.
+func runDepthNode(ctx context.Context, fqn string, params node.Params, t node.Transport, logger *slog.Logger, running func(*node.Node)) error {
+	n, err := node.New(fqn, params, t, logger)
 	if err != nil {
 		return err
 	}
 	defer n.Close()
 	if ctx.Err() != nil {
-		logger.Info("shutting down (signal during start-up)")
+		logger.Info("signal during start-up")
 		return nil
 	}
 	if err := n.Start(); err != nil {
 		return err
 	}
-	logger.Info("ssmde node running", "node", rn.FullyQualifiedName(), "domain", rn.DomainID(), "model", n.Model().String(),
-		"sim_time", rn.Clock().SimTime())
-	if err := n.Run(ctx); err != nil {
-		return err
-	}
-	logger.Info("shutting down")
-	return nil
+	running(n)
+	return n.Run(ctx)
 }
 
 // nodeParams applies ROS parameters over the defaults. Unknown names are warned about (a typo

@@ -33,25 +33,15 @@ func runNodeROS1(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fs := newFlagSet("node1", "[--name NAME] [--namespace NS] [--help-params] [from:=to] [_param:=value] [__name:=NAME] [__ns:=NS]", stderr)
-	name := fs.String("name", "ssmde", "node name (before __name:=)")
-	namespace := fs.String("namespace", "", "node namespace (before __ns:= and ROS_NAMESPACE)")
-	helpParams := fs.Bool("help-params", false, "print the parameter table and exit")
-	if err := parseFlags(fs, rest); err != nil {
+	f, done, err := parseNodeFlags("node1", "[from:=to] [_param:=value] [__name:=NAME] [__ns:=NS]", "ROS 1 arguments are NAME:=VALUE", rest, stdout, stderr)
+	if done || err != nil {
 		return err
-	}
-	if *helpParams {
-		fmt.Fprint(stdout, node.ParamTable())
-		return nil
-	}
-	if fs.NArg() != 0 {
-		return fmt.Errorf("unexpected arguments %q (ROS 1 arguments are NAME:=VALUE)", fs.Args())
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel()}))
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	rn, err := ros1.NewNode(ctx, ros1.NodeOptions{Name: *name, Namespace: *namespace, Args: rosArgs, Logger: logger})
+	rn, err := ros1.NewNode(ctx, ros1.NodeOptions{Name: f.name, Namespace: f.namespace, Args: rosArgs, Logger: logger})
 	if err != nil {
 		return err
 	}
@@ -60,18 +50,7 @@ func runNodeROS1(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	t := &ros1Transport{n: rn}
-	n, err := node.New(rn.FullyQualifiedName(), params, t, logger)
-	if err != nil {
-		return err
-	}
-	defer n.Close()
-	if err := n.Start(); err != nil {
-		return err
-	}
-	logger.Info("ssmde node running (ROS 1)", "node", rn.FullyQualifiedName(), "master", rn.MasterURI(),
-		"model", n.Model().String(), "sim_time", rn.Clock().SimTime(), "remaps", rn.Names().Remaps())
-
+	// The master can shut the node down (a second node of the same name): that ends the run too.
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
@@ -81,7 +60,11 @@ func runNodeROS1(args []string, stdout, stderr io.Writer) error {
 		case <-runCtx.Done():
 		}
 	}()
-	if err := n.Run(runCtx); err != nil {
+	err = runDepthNode(runCtx, rn.FullyQualifiedName(), params, &ros1Transport{n: rn}, logger, func(n *node.Node) {
+		logger.Info("ssmde node running (ROS 1)", "node", rn.FullyQualifiedName(), "master", rn.MasterURI(),
+			"model", n.Model().String(), "sim_time", rn.Clock().SimTime(), "remaps", rn.Names().Remaps())
+	})
+	if err != nil {
 		return err
 	}
 	if err := rn.Err(); err != nil {
