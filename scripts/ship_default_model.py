@@ -13,10 +13,13 @@ import sys
 import yaml
 
 ROW_COMMAND = "scripts/ablation.sh {row}"
+STAGE2_COMMAND = "scripts/ablation.sh pseudo && scripts/stage2.sh"  # rows pseudo2 and full2
 
 
 def main(run, dest="models/default"):
     row = os.path.basename(os.path.normpath(run))
+    command = STAGE2_COMMAND if row.endswith("2") else ROW_COMMAND.format(row=row)
+    parent = os.path.basename(os.path.dirname(os.path.normpath(run)))
     model = os.path.join(run, "model")
     os.makedirs(dest, exist_ok=True)
     for f in ("depth.onnx", "pose.onnx"):
@@ -29,7 +32,7 @@ def main(run, dest="models/default"):
     for k in ("run", "checkpoint"):
         t.pop(k, None)
     t["data"] = "data/sim320/train (ssmde sim --seed 1000 --scenes 6 --frames 50 --width 320 --height 96)"
-    t["command"] = ROW_COMMAND.format(row=row)
+    t["command"] = command
     m["training"] = t
     with open(os.path.join(dest, "model.yaml"), "w") as fh:
         fh.write("# SS-MDE student trained on the synthetic world; see TRAINING.md beside this file.\n")
@@ -43,8 +46,8 @@ def main(run, dest="models/default"):
     with open(os.path.join(dest, "TRAINING.md"), "w") as fh:
         fh.write(f"""# Default model: `{m['name']}`
 
-The student the node and `make demo` use when no `model` is given. Trained by the SS-MDE recipe's
-`{row}` preset on the synthetic world only (no real images, no pretrained weights).
+The student the node and `make demo` use when no `model` is given. Trained by the SS-MDE recipe
+(run `{row}`, see models/recipe/README.md) on the synthetic world only (no real images, no pretrained weights).
 
 | | |
 |---|---|
@@ -53,7 +56,7 @@ The student the node and `make demo` use when no `model` is given. Trained by th
 | files | depth.onnx {sizes['depth.onnx'] / 1e6:.2f} MB, pose.onnx {sizes['pose.onnx'] / 1e6:.2f} MB |
 | data | train: `ssmde sim --seed 1000 --scenes 6 --frames 50 --width 320 --height 96`; val: seed 2000, 2 scenes; test: seed 3000, 4 scenes × 50 frames at 640×192 |
 | budget | {steps} steps (batch 4), 2 CPU threads, about {seconds / 60:.0f} min of training |
-| command | `{ROW_COMMAND.format(row=row)}` (then `python3 scripts/ship_default_model.py build/ablation/{row}`) |
+| command | `{command}` (then `python3 scripts/ship_default_model.py build/{parent}/{row}`) |
 | metric scale | `metric_scale` {m.get('metric_scale', 'absent')}: median GT/prediction ratio on the val split (the sim's camera), so depth is in metres for cameras like the training one; the node's `focal` mode adapts it to other focal lengths |
 
 Test split (`ssmde eval --scaling median`, 200 frames, 640×192 images resized by the pipeline):
