@@ -51,16 +51,11 @@ func OpenMCAP(path string) (Reader, error) {
 // its index; any other io.Reader is a stream, read once, in file order.
 func NewMCAPReader(r io.Reader, name string) (Reader, error) {
 	m := &mcapReader{path: name, r: r, size: -1}
-	if rs, ok := r.(io.ReadSeeker); ok {
-		end, err := rs.Seek(0, io.SeekEnd)
-		if err != nil {
-			return nil, &FileError{Path: name, Offset: -1, Err: err}
-		}
-		if _, err := rs.Seek(0, io.SeekStart); err != nil {
-			return nil, &FileError{Path: name, Offset: -1, Err: err}
-		}
-		m.rs, m.size = rs, end
+	rs, size, err := seekable(r, name)
+	if err != nil {
+		return nil, err
 	}
+	m.rs, m.size = rs, size
 	return m, nil
 }
 

@@ -299,3 +299,20 @@ func fileSize(path string) int64 {
 
 // baseName is what Info.Files lists for a single file.
 func baseName(path string) string { return filepath.Base(path) }
+
+// seekable returns r as an io.ReadSeeker with its size, rewound to the start, when it is one
+// (a file: read through its index); otherwise nil and -1 (a stream: read once, in file order).
+func seekable(r io.Reader, name string) (io.ReadSeeker, int64, error) {
+	rs, ok := r.(io.ReadSeeker)
+	if !ok {
+		return nil, -1, nil
+	}
+	end, err := rs.Seek(0, io.SeekEnd)
+	if err != nil {
+		return nil, -1, &FileError{Path: name, Offset: -1, Err: err}
+	}
+	if _, err := rs.Seek(0, io.SeekStart); err != nil {
+		return nil, -1, &FileError{Path: name, Offset: -1, Err: err}
+	}
+	return rs, end, nil
+}

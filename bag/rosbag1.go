@@ -266,16 +266,11 @@ func OpenROS1(path string) (Reader, error) {
 // through its index; any other io.Reader is a stream, read once, linearly.
 func NewROS1Reader(r io.Reader, name string) (Reader, error) {
 	b := &ros1Reader{path: name, r: r, size: -1}
-	if rs, ok := r.(io.ReadSeeker); ok {
-		end, err := rs.Seek(0, io.SeekEnd)
-		if err != nil {
-			return nil, &FileError{Path: name, Offset: -1, Err: err}
-		}
-		if _, err := rs.Seek(0, io.SeekStart); err != nil {
-			return nil, &FileError{Path: name, Offset: -1, Err: err}
-		}
-		b.rs, b.size = rs, end
+	rs, size, err := seekable(r, name)
+	if err != nil {
+		return nil, err
 	}
+	b.rs, b.size = rs, size
 	return b, nil
 }
 
