@@ -307,6 +307,10 @@ func (n *Node) processFrame() time.Duration {
 		n.log.Warn("no camera_info received yet: publishing depth without intrinsics (no points, no focal scaling)",
 			"topic", n.params.CameraInfoTopic)
 	}
+	if n.pubColormap != nil && n.params.PublishColormap == "auto" {
+		// Render the colormap only while someone looks at it.
+		n.pipe.SetColormap(n.pubColormap.Subscribers() > 0)
+	}
 	var res *pipeline.Result
 	if compressed {
 		res, err = n.pipe.ProcessCompressed(&n.cimg, camPtr)

@@ -266,6 +266,10 @@ func (p *Pipeline) Close() {
 // Config returns the effective configuration (defaults filled in).
 func (p *Pipeline) Config() Config { return p.cfg }
 
+// SetColormap turns the colormap on or off from the next frame (a node renders it only while
+// someone subscribes).
+func (p *Pipeline) SetColormap(on bool) { p.cfg.Colormap = on }
+
 // ResetOdometry restarts the trajectory at the identity and forgets the previous frame.
 func (p *Pipeline) ResetOdometry() {
 	p.odom = NewOdometry()
