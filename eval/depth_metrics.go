@@ -73,15 +73,19 @@ const (
 	ScaleMedian Scaling = "median" // per image: median(gt)/median(pred) over valid pixels
 	ScaleFixed  Scaling = "fixed"  // one factor for all images
 	ScaleNone   Scaling = "none"   // metric models
+	// ScaleAffineOracle fits, per image, the least-squares scale AND shift of the prediction's
+	// disparity against the ground truth's: the best any scale-and-shift recovery of a relative
+	// network could do. An oracle (it reads the ground truth), the reference row for a scale mode.
+	ScaleAffineOracle Scaling = "affine_oracle"
 )
 
 // ParseScaling checks a --scaling flag value.
 func ParseScaling(s string) (Scaling, error) {
 	switch Scaling(s) {
-	case ScaleMedian, ScaleFixed, ScaleNone:
+	case ScaleMedian, ScaleFixed, ScaleNone, ScaleAffineOracle:
 		return Scaling(s), nil
 	}
-	return "", fmt.Errorf("scaling %q unknown; want median, fixed or none", s)
+	return "", fmt.Errorf("scaling %q unknown; want median, fixed, none or affine_oracle", s)
 }
 
 // Crop is a window in fractions of the image size: rows [Top, Bottom), columns [Left, Right).
@@ -182,19 +186,30 @@ func (s *Scorer) Score(pred []float32, pw, ph int, gt []float32, gw, gh int, mas
 	if len(s.scratchA) == 0 {
 		return FrameScore{}, false, nil
 	}
-	ratio := 1.0
+	ratio, shift := 1.0, 0.0
 	switch s.p.Scaling {
 	case ScaleMedian:
 		ratio = Median(s.scratchA) / Median(s.scratchB)
 	case ScaleFixed:
 		ratio = s.p.FixedScale
+	case ScaleAffineOracle:
+		ratio, shift = FitDisparityAffine(s.scratchA, s.scratchB)
 	}
 	lo, hi := float32(s.p.MinDepth), float32(s.p.MaxDepth)
 	for i := range s.resized {
-		if s.use[i] {
-			v := s.resized[i] * float32(ratio)
-			s.resized[i] = min(max(v, lo), hi)
+		if !s.use[i] {
+			continue
 		}
+		v := s.resized[i] * float32(ratio)
+		if s.p.Scaling == ScaleAffineOracle {
+			// Beyond the fitted horizon (disparity ≤ 0) the depth is as far as GT can be.
+			if disp := ratio/float64(s.resized[i]) + shift; disp > 0 {
+				v = float32(1 / disp)
+			} else {
+				v = hi
+			}
+		}
+		s.resized[i] = min(max(v, lo), hi)
 	}
 	fs := FrameScore{Ratio: ratio, All: ComputeDepthMetrics(s.resized, gt, s.use)}
 	if mask != nil {
@@ -206,6 +221,22 @@ func (s *Scorer) Score(pred []float32, pw, ph int, gt []float32, gw, gh int, mas
 		fs.Static = ComputeDepthMetrics(s.resized, gt, s.st)
 	}
 	return fs, true, nil
+}
+
+// FitDisparityAffine is the least-squares fit 1/gt ≈ a·(1/pred) + b over paired depths.
+func FitDisparityAffine(gt, pred []float64) (a, b float64) {
+	var sx, sy, sxx, sxy float64
+	n := float64(len(gt))
+	for i := range gt {
+		x, y := 1/pred[i], 1/gt[i]
+		sx, sy, sxx, sxy = sx+x, sy+y, sxx+x*x, sxy+x*y
+	}
+	den := n*sxx - sx*sx
+	if !(math.Abs(den) > 0) || n < 2 {
+		return 1, 0
+	}
+	a = (n*sxy - sx*sy) / den
+	return a, (sy - a*sx) / n
 }
 
 // Scaled returns the last Score's prediction at the GT size after scaling and clamping, and which

@@ -26,9 +26,14 @@ func Open(dir string, cfg SessionConfig) (*Model, error) {
 	}
 	h, w := int64(m.Input.Height), int64(m.Input.Width)
 	model := &Model{Manifest: m}
-	model.Depth, err = openNet(dir, m.Depth, "depth", []int64{1, 3, h, w}, []int64{1, 1, h, w}, cfg)
+	model.Depth, err = openNet(dir, m.Depth, "depth", []int64{1, 3, h, w}, nil, cfg)
 	if err != nil {
 		return nil, err
+	}
+	if m.Input.Fit == FitKeepAspect && !model.Depth.DynamicInput() {
+		model.Close()
+		return nil, fmt.Errorf("%s: model.yaml input.fit is keep_aspect, but input %q has a fixed size %v; use letterbox or stretch for a fixed-size graph",
+			m.Depth.File, m.Depth.Input, model.Depth.InputShape())
 	}
 	if m.Pose != nil {
 		model.Pose, err = openNet(dir, *m.Pose, "pose", []int64{1, 6, h, w}, []int64{1, 6}, cfg)
@@ -54,8 +59,12 @@ func (m *Model) String() string {
 	if m.Pose != nil {
 		pose = "pose net"
 	}
-	return fmt.Sprintf("%s (%dx%d, %s, %s, on %s)", m.Manifest.Name, m.Manifest.Input.Width, m.Manifest.Input.Height,
-		m.Manifest.Output.Kind, pose, m.Provider())
+	w, h := m.Depth.InputSize()
+	precision := ""
+	if m.Depth.InputFloat16() || m.Depth.OutputFloat16() {
+		precision = ", fp16"
+	}
+	return fmt.Sprintf("%s (%dx%d, %s%s, %s, on %s)", m.Manifest.Name, w, h, m.Manifest.Output.Kind, precision, pose, m.Provider())
 }
 
 // Close releases both sessions. Safe to call twice.

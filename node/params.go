@@ -32,11 +32,14 @@ type Params struct {
 	CameraInfoFile   string `param:"camera_info_file" doc:"calibration YAML for camera_info_policy file"`
 	ImageReliability string `param:"image_reliability" doc:"best_effort (matches every publisher) or reliable"`
 
-	Fit          string  `param:"fit" doc:"stretch, crop_center or crop_bottom: how the image meets the model's aspect ratio"`
+	Fit          string  `param:"fit" doc:"stretch, crop_center, crop_bottom, letterbox or keep_aspect: how the image meets the model input (empty: the model's input.fit, else stretch)"`
 	Rectify      bool    `param:"rectify" doc:"undistort with camera_info before inference"`
-	ScaleMode    string  `param:"scale_mode" doc:"none, fixed, focal or camera_height"`
-	FixedScale   float64 `param:"fixed_scale" doc:"depth factor for scale_mode fixed"`
+	ScaleMode    string  `param:"scale_mode" doc:"none, fixed, focal, camera_height, sparse_depth or fixed_affine (affine_disparity/affine_depth models: camera_height, sparse_depth or fixed_affine)"`
+	FixedScale   float64 `param:"fixed_scale" doc:"depth factor for scale_mode fixed; the scale for fixed_affine"`
+	FixedShift   float64 `param:"fixed_shift" doc:"the shift for scale_mode fixed_affine (disparity for affine_disparity, m for affine_depth)"`
 	CameraHeight float64 `param:"camera_height" doc:"camera height above the ground (m) for scale_mode camera_height"`
+	CameraPitch  float64 `param:"camera_pitch" doc:"camera pitch below the horizon (degrees) for camera_height with an affine model"`
+	CameraRoll   float64 `param:"camera_roll" doc:"camera roll (degrees) for camera_height with an affine model"`
 	MinDepth     float64 `param:"min_depth" doc:"clamp depth below (m, 0: off)"`
 	MaxDepth     float64 `param:"max_depth" doc:"clamp depth above (m, 0: off)"`
 
@@ -68,7 +71,6 @@ func DefaultParams() Params {
 		CameraInfoTopic:  "camera_info",
 		CameraInfoPolicy: "latest",
 		ImageReliability: "best_effort",
-		Fit:              pipeline.FitStretch,
 		ScaleMode:        string(pipeline.ScaleFocal),
 		FixedScale:       1,
 		CameraHeight:     1.65,
@@ -142,7 +144,8 @@ func (p Params) Validate() error {
 func (p Params) PipelineConfig() pipeline.Config {
 	return pipeline.Config{
 		Fit: p.Fit, Rectify: p.Rectify, ScaleMode: pipeline.ScaleMode(p.ScaleMode), FixedScale: p.FixedScale,
-		Ground:        pipeline.GroundConfig{CameraHeight: p.CameraHeight},
+		FixedShift:    p.FixedShift,
+		Ground:        pipeline.GroundConfig{CameraHeight: p.CameraHeight, PitchDeg: p.CameraPitch, RollDeg: p.CameraRoll},
 		DepthEncoding: p.DepthEncoding, MinDepth: float32(p.MinDepth), MaxDepth: float32(p.MaxDepth),
 		Points: p.PublishPoints,
 		Cloud: pipeline.CloudConfig{Decimation: p.PointsDecimation, MinRange: float32(p.PointsMinRange),

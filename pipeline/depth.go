@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/ssmde/ssmde/models"
 	"github.com/ssmde/ssmde/msgs"
 )
 
@@ -13,10 +14,15 @@ type OutputKind string
 
 // Output kinds of DESIGN §4.
 const (
-	OutputSigmoidDisparity OutputKind = "sigmoid_disparity" // d = 1/(1/max + (1/min − 1/max)·x)
-	OutputInverseDepth     OutputKind = "inverse_depth"     // d = 1/x
-	OutputDepth            OutputKind = "depth"             // d = x
+	OutputSigmoidDisparity OutputKind = models.OutputSigmoidDisparity // d = 1/(1/max + (1/min − 1/max)·x)
+	OutputInverseDepth     OutputKind = models.OutputInverseDepth     // d = 1/x
+	OutputDepth            OutputKind = models.OutputDepth            // d = x
+	OutputAffineDisparity  OutputKind = models.OutputAffineDisparity  // 1/d = s·x + t, s and t fitted per frame
+	OutputAffineDepth      OutputKind = models.OutputAffineDepth      // d = s·x + t
 )
+
+// Affine reports whether the kind needs a fitted scale and shift.
+func (k OutputKind) Affine() bool { return models.IsAffineKind(string(k)) }
 
 // DepthConfig says how to turn network output into depth.
 type DepthConfig struct {
@@ -38,10 +44,10 @@ func (c DepthConfig) Validate() error {
 		if !(c.MaxDepth > c.MinDepth) || math.IsInf(c.MaxDepth, 0) {
 			return fmt.Errorf("depth: max_depth %v must be finite and greater than min_depth %v", c.MaxDepth, c.MinDepth)
 		}
-	case OutputInverseDepth, OutputDepth:
+	case OutputInverseDepth, OutputDepth, OutputAffineDisparity, OutputAffineDepth:
 	default:
-		return fmt.Errorf("depth: unknown output kind %q; supported: %s, %s, %s",
-			c.Kind, OutputSigmoidDisparity, OutputInverseDepth, OutputDepth)
+		return fmt.Errorf("depth: unknown output kind %q; supported: %s, %s, %s, %s, %s",
+			c.Kind, OutputSigmoidDisparity, OutputInverseDepth, OutputDepth, OutputAffineDisparity, OutputAffineDepth)
 	}
 	if c.ClampMin < 0 || c.ClampMax < 0 || math.IsNaN(float64(c.ClampMin)) || math.IsNaN(float64(c.ClampMax)) {
 		return fmt.Errorf("depth: clamp range [%v, %v] must not be negative", c.ClampMin, c.ClampMax)
@@ -87,6 +93,9 @@ func (c *DepthConverter) Convert(dst, src []float32, scale float32) error {
 	if !(scale > 0) || math.IsInf(float64(scale), 0) {
 		return fmt.Errorf("depth: scale %v must be positive and finite", scale)
 	}
+	if c.kind.Affine() {
+		return fmt.Errorf("depth: %s output needs ConvertAffine with a fitted scale and shift", c.kind)
+	}
 	dst = dst[:len(src)]
 	// One loop per kind: the per-value switch would cost more than the arithmetic.
 	switch c.kind {
@@ -102,6 +111,39 @@ func (c *DepthConverter) Convert(dst, src []float32, scale float32) error {
 	default:
 		copy(dst, src)
 	}
+	c.finish(dst, scale)
+	return nil
+}
+
+// ConvertAffine writes the depth of an affine-invariant output: 1/(scale·x + shift) for
+// affine_disparity, scale·x + shift for affine_depth, then validates and clamps as Convert does.
+// A pixel whose fitted disparity is not positive (beyond the fit's horizon) is invalid.
+func (c *DepthConverter) ConvertAffine(dst, src []float32, scale, shift float32) error {
+	if len(dst) != len(src) {
+		return fmt.Errorf("depth: destination length %d != source length %d", len(dst), len(src))
+	}
+	if !(scale > 0) || math.IsInf(float64(scale), 0) || math.IsNaN(float64(shift)) || math.IsInf(float64(shift), 0) {
+		return fmt.Errorf("depth: affine scale %v must be positive and finite, shift %v finite", scale, shift)
+	}
+	dst = dst[:len(src)]
+	switch c.kind {
+	case OutputAffineDisparity:
+		for i, x := range src {
+			dst[i] = 1 / (scale*x + shift)
+		}
+	case OutputAffineDepth:
+		for i, x := range src {
+			dst[i] = scale*x + shift
+		}
+	default:
+		return fmt.Errorf("depth: ConvertAffine needs an affine kind, not %s", c.kind)
+	}
+	c.finish(dst, 1)
+	return nil
+}
+
+// finish multiplies by scale, marks non-positive and non-finite depths NaN and clamps the rest.
+func (c *DepthConverter) finish(dst []float32, scale float32) {
 	lo, hi := c.clampLo, c.clampHi
 	for i, d := range dst {
 		d *= scale
@@ -117,7 +159,6 @@ func (c *DepthConverter) Convert(dst, src []float32, scale float32) error {
 		}
 		dst[i] = d
 	}
-	return nil
 }
 
 // EncodeDepth32FC1 fills dst as a REP 118 depth image: 32FC1, metres, little-endian float32,

@@ -3,6 +3,8 @@ package pipeline
 import (
 	"errors"
 	"fmt"
+	"math"
+	"strings"
 	"time"
 
 	"gocv.io/x/gocv"
@@ -12,11 +14,14 @@ import (
 	"github.com/ssmde/ssmde/msgs"
 )
 
-// Fit modes: how a camera image of another aspect ratio meets the model input.
+// Fit modes: how a camera image of another aspect ratio meets the model input (one home:
+// package models, which validates a manifest's input.fit).
 const (
-	FitStretch    = "stretch"     // whole image, aspect changes (intrinsics follow: fx and fy scale apart)
-	FitCropCenter = "crop_center" // largest centred window of the model's aspect ratio
-	FitCropBottom = "crop_bottom" // same, anchored at the bottom: keeps the road for driving cameras
+	FitStretch    = models.FitStretch    // whole image, aspect changes (intrinsics follow: fx and fy scale apart)
+	FitCropCenter = models.FitCropCenter // largest centred window of the model's aspect ratio
+	FitCropBottom = models.FitCropBottom // same, anchored at the bottom: keeps the road for driving cameras
+	FitLetterbox  = models.FitLetterbox  // whole image, aspect kept, padded; the padding is not published
+	FitKeepAspect = models.FitKeepAspect // dynamic graphs: aspect kept, sides a multiple of input.multiple_of
 )
 
 // Depth image encodings (REP 118).
@@ -28,15 +33,22 @@ const (
 // Config is everything the per-frame pipeline can be told; the node maps its parameters here.
 // The zero value of each field means the default in its comment.
 type Config struct {
-	Fit     string // stretch (default), crop_center or crop_bottom
+	Fit     string // one of models.Fits; empty: the model's input.fit, else stretch
 	Rectify bool   // undistort/rectify with the camera's calibration before resizing
 
 	// ScaleMode turns model depth into metres (default focal). The manifest's metric_scale (1
 	// when absent) always applies, times: none → 1, fixed → FixedScale, focal → f_cam/f_train.
 	// camera_height measures the whole factor from the ground plane and so replaces both.
+	//
+	// Affine-invariant models (affine_disparity, affine_depth) need a scale AND a shift per frame:
+	// camera_height fits them to the ground's known disparity (Ground: height, pitch, roll),
+	// sparse_depth to the samples given by SetSparseDepth, fixed_affine uses FixedScale and
+	// FixedShift. sparse_depth also works for the other kinds (a scale only).
 	ScaleMode  ScaleMode
 	FixedScale float64
+	FixedShift float64      // fixed_affine only
 	Ground     GroundConfig // camera_height mode; Ground.CameraHeight is required there
+	Affine     AffineFitConfig
 
 	DepthEncoding string  // 32FC1 (default) or 16UC1
 	MinDepth      float32 // clamp valid metric depth below (0: off)
@@ -54,9 +66,6 @@ type Config struct {
 }
 
 func (c Config) withDefaults() Config {
-	if c.Fit == "" {
-		c.Fit = FitStretch
-	}
 	if c.ScaleMode == "" {
 		c.ScaleMode = ScaleFocal
 	}
@@ -69,10 +78,8 @@ func (c Config) withDefaults() Config {
 // Validate names the first bad field.
 func (c Config) Validate() error {
 	c = c.withDefaults()
-	switch c.Fit {
-	case FitStretch, FitCropCenter, FitCropBottom:
-	default:
-		return fmt.Errorf("pipeline: fit %q unknown; want %s, %s or %s", c.Fit, FitStretch, FitCropCenter, FitCropBottom)
+	if c.Fit != "" && !models.ValidFit(c.Fit) {
+		return fmt.Errorf("pipeline: fit %q unknown; want %s", c.Fit, strings.Join(models.Fits, ", "))
 	}
 	if _, err := ParseScaleMode(string(c.ScaleMode)); err != nil {
 		return err
@@ -84,6 +91,19 @@ func (c Config) Validate() error {
 	}
 	if c.ScaleMode == ScaleCameraHeight {
 		if err := c.Ground.Validate(); err != nil {
+			return err
+		}
+	}
+	if c.ScaleMode == ScaleFixedAffine {
+		if _, err := FixedScale(c.FixedScale); err != nil {
+			return err
+		}
+		if math.IsNaN(c.FixedShift) || math.IsInf(c.FixedShift, 0) {
+			return fmt.Errorf("scale: fixed_affine shift %v must be finite", c.FixedShift)
+		}
+	}
+	if c.ScaleMode == ScaleSparseDepth || c.ScaleMode == ScaleCameraHeight {
+		if err := c.Affine.Validate(); err != nil {
 			return err
 		}
 	}
@@ -112,7 +132,8 @@ type Timings struct {
 type Result struct {
 	Header msgs.Header
 
-	// Depth is metric depth (metres, NaN invalid), Width×Height at the model input size.
+	// Depth is metric depth (metres, NaN invalid), Width×Height: the model input's content window
+	// (the model input size, less any letterbox padding).
 	Depth         []float32
 	Width, Height int
 	// Intrinsics of Depth; meaningful only when HasIntrinsics.
@@ -133,7 +154,11 @@ type Result struct {
 	Scale      float64
 	ScaleValid bool
 	ScaleNote  string
-	Ground     GroundEstimate // camera_height mode only
+	Ground     GroundEstimate // camera_height mode of scale-only models
+	// Shift is the fitted offset of an affine model (disparity for affine_disparity, metres for
+	// affine_depth), and Affine the fit behind Scale and Shift (camera_height, sparse_depth).
+	Shift  float64
+	Affine AffineEstimate
 
 	// Motion is T_prev_from_cur in metres; World is world_from_camera (world = first camera).
 	Motion, World Rigid
@@ -142,22 +167,25 @@ type Result struct {
 	Timings Timings
 }
 
-// Pipeline runs a camera image through the student: decode → (rectify) → resize/crop → normalise
-// → depth (and pose) nets → metric depth → depth image, point cloud, colormap, odometry. It owns
-// every buffer it needs and reuses them frame to frame. Not safe for concurrent use; one Pipeline
-// per camera.
+// Pipeline runs a camera image through the student: decode → (rectify) → resize/crop/letterbox
+// → normalise → depth (and pose) nets → resample to the depth grid → metric depth → depth image,
+// point cloud, colormap, odometry. It owns every buffer it needs and reuses them frame to frame.
+// Not safe for concurrent use; one Pipeline per camera.
 type Pipeline struct {
 	cfg   Config
 	model *models.Model
 	man   *models.Manifest
+	kind  OutputKind
 
 	decoder    *Decoder
 	pre        *Preprocessor
-	depthConv  *DepthConverter // network output → depth, no clamp
+	depthConv  *DepthConverter // network output → depth (affine kinds: with the metric clamp)
 	rescale    *DepthConverter // depth × factor with the configured clamp
 	cloud      *CloudBuilder
 	colorizer  *Colorizer
 	ground     *GroundScaler
+	affine     *AffineScaler // camera_height and sparse_depth fits of affine kinds, sparse_depth of the others
+	resampler  Resampler
 	rectifiers calibration.RectifierCache
 
 	rgb       RGBImage // decoded camera image
@@ -167,23 +195,37 @@ type Pipeline struct {
 	prevGeom  geometry
 	odom      *Odometry
 
+	raw, conf, mask []float32 // network outputs on the depth grid
+
+	sparse      []SparsePoint // SetSparseDepth's samples, camera image pixels
+	sparseGrid  []SparsePoint // the same on the depth grid
+	sparseFresh bool
+
 	poseReq  chan struct{}
 	poseDone chan error
 
 	res        Result
 	cloudMsg   msgs.PointCloud2
 	colormap   msgs.Image
-	inW, inH   int
+	inW, inH   int // the manifest's input size (the tensor's, except for keep_aspect)
 	tensorSize int
 }
 
-// geometry is what makes two consecutive frames comparable for the pose net.
+// geometry is what makes two consecutive frames comparable for the pose net, and the
+// placement of the camera image in the model input.
 type geometry struct {
 	srcW, srcH int
-	rc         calibration.ResizeCrop
+	rc         calibration.ResizeCrop // source window → content (rc.OutW × rc.OutH)
+	tensorW    int                    // model input size
+	tensorH    int
+	offX, offY int // content position in the tensor (letterbox)
 	intr       calibration.Intrinsics
 	hasIntr    bool
 }
+
+// ErrScaleUnavailable means an affine-invariant model has no fit yet (no ground seen, no sparse
+// depth received): the pipeline does not invent a scale, so the frame has no metric depth.
+var ErrScaleUnavailable = errors.New("no metric scale yet")
 
 // New builds a pipeline around an opened model.
 func New(cfg Config, model *models.Model) (*Pipeline, error) {
@@ -191,11 +233,26 @@ func New(cfg Config, model *models.Model) (*Pipeline, error) {
 		return nil, errors.New("pipeline: no model")
 	}
 	cfg = cfg.withDefaults()
+	man := model.Manifest
+	if cfg.Fit == "" {
+		cfg.Fit = man.DefaultFit()
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	man := model.Manifest
-	p := &Pipeline{cfg: cfg, model: model, man: man, rectified: gocv.NewMat(), odom: NewOdometry(),
+	kind := OutputKind(man.Output.Kind)
+	if err := checkScaleMode(cfg.ScaleMode, kind, man); err != nil {
+		return nil, err
+	}
+	if cfg.Fit == FitKeepAspect && !model.Depth.DynamicInput() {
+		return nil, fmt.Errorf("pipeline: fit keep_aspect needs a graph with dynamic input height and width; %s takes %v: use letterbox or stretch",
+			man.Depth.File, model.Depth.InputShape())
+	}
+	if cfg.Pose && model.Pose != nil && (cfg.Fit == FitLetterbox || cfg.Fit == FitKeepAspect) {
+		return nil, fmt.Errorf("pipeline: fit %s cannot feed the pose net (it needs the whole %dx%d input); use stretch or a crop, or turn the pose net off",
+			cfg.Fit, man.Input.Width, man.Input.Height)
+	}
+	p := &Pipeline{cfg: cfg, model: model, man: man, kind: kind, rectified: gocv.NewMat(), odom: NewOdometry(),
 		inW: man.Input.Width, inH: man.Input.Height}
 	p.tensorSize = 3 * p.inW * p.inH
 	var err error
@@ -205,17 +262,24 @@ func New(cfg Config, model *models.Model) (*Pipeline, error) {
 	pc := PreprocessConfig{Color: man.Input.Color, Scale: float32(man.Input.Scale)}
 	for c := 0; c < 3; c++ {
 		pc.Mean[c], pc.Std[c] = float32(man.Input.Mean[c]), float32(man.Input.Std[c])
+		if len(man.Input.Pad) == 3 {
+			pc.Pad[c] = float32(man.Input.Pad[c])
+		}
 	}
 	if p.pre, err = NewPreprocessor(pc); err != nil {
 		p.Close()
 		return nil, err
 	}
-	if p.depthConv, err = NewDepthConverter(DepthConfig{Kind: OutputKind(man.Output.Kind),
-		MinDepth: man.Output.MinDepth, MaxDepth: man.Output.MaxDepth}); err != nil {
+	lo, hi := metricClamp(cfg, man)
+	dc := DepthConfig{Kind: kind, MinDepth: man.Output.MinDepth, MaxDepth: man.Output.MaxDepth}
+	if kind.Affine() {
+		dc.ClampMin, dc.ClampMax = lo, hi
+	}
+	if p.depthConv, err = NewDepthConverter(dc); err != nil {
 		p.Close()
 		return nil, err
 	}
-	if p.rescale, err = NewDepthConverter(DepthConfig{Kind: OutputDepth, ClampMin: cfg.MinDepth, ClampMax: cfg.MaxDepth}); err != nil {
+	if p.rescale, err = NewDepthConverter(DepthConfig{Kind: OutputDepth, ClampMin: lo, ClampMax: hi}); err != nil {
 		p.Close()
 		return nil, err
 	}
@@ -227,14 +291,18 @@ func New(cfg Config, model *models.Model) (*Pipeline, error) {
 		p.Close()
 		return nil, err
 	}
-	if cfg.ScaleMode == ScaleCameraHeight {
+	switch {
+	case cfg.ScaleMode == ScaleCameraHeight && !kind.Affine():
 		if p.ground, err = NewGroundScaler(cfg.Ground); err != nil {
 			p.Close()
 			return nil, err
 		}
+	case cfg.ScaleMode == ScaleCameraHeight, cfg.ScaleMode == ScaleSparseDepth:
+		if p.affine, err = NewAffineScaler(cfg, kind); err != nil {
+			p.Close()
+			return nil, err
+		}
 	}
-	p.res.Depth = make([]float32, p.inW*p.inH)
-	p.res.Width, p.res.Height = p.inW, p.inH
 	p.prev = make([]float32, p.tensorSize)
 	if cfg.Pose && cfg.ParallelPose && model.Pose != nil {
 		p.poseReq, p.poseDone = make(chan struct{}), make(chan error)
@@ -245,6 +313,51 @@ func New(cfg Config, model *models.Model) (*Pipeline, error) {
 		}()
 	}
 	return p, nil
+}
+
+// checkScaleMode refuses a scale mode that cannot make this model's output metric.
+func checkScaleMode(mode ScaleMode, kind OutputKind, man *models.Manifest) error {
+	if kind.Affine() {
+		switch mode {
+		case ScaleCameraHeight, ScaleSparseDepth, ScaleFixedAffine:
+			return nil
+		}
+		return fmt.Errorf("pipeline: model %q outputs %s (scale and shift unknown), which scale_mode %s cannot make metric; use camera_height (with the camera's height), sparse_depth (a range sensor) or fixed_affine",
+			man.Name, kind, mode)
+	}
+	if mode == ScaleFixedAffine {
+		return fmt.Errorf("pipeline: scale_mode fixed_affine is for affine_disparity/affine_depth models; %q outputs %s: use fixed", man.Name, kind)
+	}
+	return nil
+}
+
+// metricClamp is the range valid metric depth is clamped to: the configuration's, narrowed by
+// the manifest's min_depth/max_depth for kinds where those are metres (all but sigmoid_disparity).
+func metricClamp(cfg Config, man *models.Manifest) (lo, hi float32) {
+	lo, hi = cfg.MinDepth, cfg.MaxDepth
+	if man.Output.Kind == models.OutputSigmoidDisparity {
+		return lo, hi
+	}
+	if m := float32(man.Output.MinDepth); m > lo {
+		lo = m
+	}
+	if m := float32(man.Output.MaxDepth); m > 0 && (hi == 0 || m < hi) {
+		hi = m
+	}
+	return lo, hi
+}
+
+// SparsePoint is one metric depth sample (a LiDAR return, a ToF pixel) at pixel (U, V).
+type SparsePoint struct {
+	U, V float32 // pixel of the camera image given to Process (after rectification, if on)
+	Z    float32 // depth along the optical axis, metres
+}
+
+// SetSparseDepth gives the next Process call metric samples for scale_mode sparse_depth (the
+// slice is copied). Without new samples a frame keeps the last fit and says so.
+func (p *Pipeline) SetSparseDepth(points []SparsePoint) {
+	p.sparse = append(p.sparse[:0], points...)
+	p.sparseFresh = true
 }
 
 // Close releases the pipeline's OpenCV memory and stops its worker. It does not close the model.
@@ -277,6 +390,9 @@ func (p *Pipeline) ResetOdometry() {
 	if p.ground != nil {
 		p.ground.Reset()
 	}
+	if p.affine != nil {
+		p.affine.Reset()
+	}
 }
 
 // ProcessImage runs one sensor_msgs/Image. cam may be nil (no intrinsics: depth without points).
@@ -305,15 +421,52 @@ func (p *Pipeline) ProcessRGB(header msgs.Header, img *RGBImage, cam *calibratio
 	return p.process(header, cam, start)
 }
 
-// fitWindow is the crop/resize of a srcW×srcH image onto the model input.
-func (p *Pipeline) fitWindow(srcW, srcH int) (calibration.ResizeCrop, error) {
+// place computes how a srcW×srcH image meets the model input: the source window, the content
+// size and its position in the tensor (letterbox), and for keep_aspect the tensor size.
+func (p *Pipeline) place(srcW, srcH int) (geometry, error) {
+	g := geometry{srcW: srcW, srcH: srcH, tensorW: p.inW, tensorH: p.inH}
+	var err error
 	switch p.cfg.Fit {
 	case FitCropCenter:
-		return calibration.CropToAspect(srcW, srcH, p.inW, p.inH, calibration.AnchorCenter)
+		g.rc, err = calibration.CropToAspect(srcW, srcH, p.inW, p.inH, calibration.AnchorCenter)
 	case FitCropBottom:
-		return calibration.CropToAspect(srcW, srcH, p.inW, p.inH, calibration.AnchorBottom)
+		g.rc, err = calibration.CropToAspect(srcW, srcH, p.inW, p.inH, calibration.AnchorBottom)
+	case FitLetterbox:
+		cw, ch, offX, offY := LetterboxSize(srcW, srcH, p.inW, p.inH)
+		g.offX, g.offY = offX, offY
+		g.rc, err = calibration.Stretch(srcW, srcH, cw, ch)
+	case FitKeepAspect:
+		g.tensorW, g.tensorH = KeepAspectSize(srcW, srcH, p.inW, p.inH, p.man.Input.MultipleOf)
+		g.rc, err = calibration.Stretch(srcW, srcH, g.tensorW, g.tensorH)
+	default:
+		g.rc, err = calibration.Stretch(srcW, srcH, p.inW, p.inH)
 	}
-	return calibration.Stretch(srcW, srcH, p.inW, p.inH)
+	return g, err
+}
+
+// LetterboxSize fits a srcW×srcH image inside inW×inH keeping its aspect: the content size and
+// its offset, the padding split evenly (the odd pixel at the bottom/right, as Metric3D pads).
+func LetterboxSize(srcW, srcH, inW, inH int) (cw, ch, offX, offY int) {
+	scale := math.Min(float64(inW)/float64(srcW), float64(inH)/float64(srcH))
+	cw = min(inW, max(1, int(math.Round(float64(srcW)*scale))))
+	ch = min(inH, max(1, int(math.Round(float64(srcH)*scale))))
+	return cw, ch, (inW - cw) / 2, (inH - ch) / 2
+}
+
+// KeepAspectSize is Depth Anything's "lower bound" resize: scale the image so that neither side
+// is below the model's (inW, inH), then round each side to a multiple of multipleOf (rounding
+// up where rounding to nearest would go below the bound). multipleOf ≤ 1 means any size.
+func KeepAspectSize(srcW, srcH, inW, inH, multipleOf int) (w, h int) {
+	scale := math.Max(float64(inW)/float64(srcW), float64(inH)/float64(srcH))
+	m := max(1, multipleOf)
+	round := func(x float64, lower int) int {
+		y := int(math.Round(x/float64(m))) * m
+		if y < lower {
+			y = int(math.Ceil(x/float64(m))) * m
+		}
+		return max(m, y)
+	}
+	return round(float64(srcW)*scale, inW), round(float64(srcH)*scale, inH)
 }
 
 func (p *Pipeline) process(header msgs.Header, cam *calibration.Camera, start time.Time) (*Result, error) {
@@ -355,20 +508,30 @@ func (p *Pipeline) process(header msgs.Header, cam *calibration.Camera, start ti
 			srcIntr = cam.PublishedIntrinsics()
 		}
 	}
-	rc, err := p.fitWindow(src.W, src.H)
+	geom, err := p.place(src.W, src.H)
 	if err != nil {
 		return nil, err
 	}
-	geom := geometry{srcW: src.W, srcH: src.H, rc: rc, hasIntr: hasIntr}
+	geom.hasIntr = hasIntr
 	if hasIntr {
-		geom.intr = rc.Apply(srcIntr)
+		geom.intr = geom.rc.Apply(srcIntr)
 	}
-	depthIn := p.model.Depth.Input()
-	if err := p.pre.Run(depthIn, src, rc); err != nil {
+	if err := p.model.Depth.Reshape(geom.tensorW, geom.tensorH); err != nil {
 		return nil, err
 	}
+	depthIn := p.model.Depth.Input()
+	if err := p.pre.RunPlaced(depthIn, geom.tensorW, geom.tensorH, geom.offX, geom.offY, src, geom.rc); err != nil {
+		return nil, err
+	}
+	if p.model.Depth.HasIntrinsicsInput() {
+		if !hasIntr {
+			return nil, fmt.Errorf("model %q takes the camera intrinsics (model.yaml depth.intrinsics_input) and this frame has no camera_info", p.man.Name)
+		}
+		k := geom.intr
+		p.model.Depth.SetIntrinsics(k.Fx, k.Fy, k.Cx+float64(geom.offX), k.Cy+float64(geom.offY))
+	}
 	res.Color = p.pre.Resized()
-	res.Window = rc
+	res.Window = geom.rc
 	res.Timings.Preprocess = time.Since(t)
 	t = time.Now()
 
@@ -379,7 +542,9 @@ func (p *Pipeline) process(header msgs.Header, cam *calibration.Camera, start ti
 		copy(in[:p.tensorSize], p.prev)
 		copy(in[p.tensorSize:], depthIn)
 	}
-	copy(p.prev, depthIn)
+	if p.model.Pose != nil && p.cfg.Pose {
+		copy(p.prev, depthIn)
+	}
 	p.hasPrev, p.prevGeom = p.cfg.Pose && p.model.Pose != nil, geom
 	var poseErr error
 	if runPose && p.poseReq != nil {
@@ -402,18 +567,62 @@ func (p *Pipeline) process(header msgs.Header, cam *calibration.Camera, start ti
 	res.Timings.Inference = time.Since(t)
 	t = time.Now()
 
-	// Metric depth.
-	if err := p.depthConv.Convert(res.Depth, p.model.Depth.Output(), 1); err != nil {
+	// The network's output on the depth grid: the content window at the content's size.
+	gw, gh := geom.rc.OutW, geom.rc.OutH
+	n := gw * gh
+	if cap(res.Depth) < n {
+		res.Depth = make([]float32, n)
+		p.raw = make([]float32, n)
+	}
+	res.Depth, p.raw = res.Depth[:n], p.raw[:n]
+	res.Width, res.Height = gw, gh
+	ow, oh := p.model.Depth.OutputSize()
+	if err := p.resampler.Prepare(ow, oh, geom.tensorW, geom.tensorH, geom.offX, geom.offY, gw, gh); err != nil {
 		return nil, err
 	}
-	res.Intrinsics, res.HasIntrinsics = geom.intr, geom.hasIntr
-	scale, note := p.metricScale(res)
-	res.Scale, res.ScaleValid, res.ScaleNote = scale, note == "", note
-	if err := p.rescale.Convert(res.Depth, res.Depth, float32(scale)); err != nil {
+	if err := p.resampler.Map(p.raw, p.model.Depth.Output()); err != nil {
 		return nil, err
+	}
+	if c := p.model.Depth.Confidence(); c != nil {
+		p.conf = growFloats(p.conf, n)
+		if err := p.resampler.Map(p.conf, c); err != nil {
+			return nil, err
+		}
+	}
+	if m := p.model.Depth.Mask(); m != nil {
+		p.mask = growFloats(p.mask, n)
+		if err := p.resampler.Map(p.mask, m); err != nil {
+			return nil, err
+		}
 	}
 
+	// Metric depth.
+	res.Intrinsics, res.HasIntrinsics = geom.intr, geom.hasIntr
+	res.Shift, res.Affine = 0, AffineEstimate{}
+	p.mapSparse(geom)
+	if p.kind.Affine() {
+		scale, shift, note, err := p.affineFit(res)
+		if err != nil {
+			return nil, err
+		}
+		res.Scale, res.Shift, res.ScaleValid, res.ScaleNote = scale, shift, note == "", note
+		if err := p.depthConv.ConvertAffine(res.Depth, p.raw, float32(scale), float32(shift)); err != nil {
+			return nil, err
+		}
+	} else {
+		if err := p.depthConv.Convert(res.Depth, p.raw, 1); err != nil {
+			return nil, err
+		}
+		scale, note := p.metricScale(res)
+		res.Scale, res.ScaleValid, res.ScaleNote = scale, note == "", note
+		if err := p.rescale.Convert(res.Depth, res.Depth, float32(scale)); err != nil {
+			return nil, err
+		}
+	}
+	p.invalidate(res.Depth)
+
 	// Ego-motion: the pose net's translation is in model depth units, like depth itself.
+	scale := res.Scale
 	res.HasMotion = runPose
 	if runPose {
 		o := p.model.Pose.Output()
@@ -427,9 +636,9 @@ func (p *Pipeline) process(header msgs.Header, cam *calibration.Camera, start ti
 
 	// Messages.
 	if p.cfg.DepthEncoding == Encoding16UC1 {
-		err = EncodeDepth16UC1(&res.DepthImage, header, res.Depth, p.inW, p.inH)
+		err = EncodeDepth16UC1(&res.DepthImage, header, res.Depth, gw, gh)
 	} else {
-		err = EncodeDepth32FC1(&res.DepthImage, header, res.Depth, p.inW, p.inH)
+		err = EncodeDepth32FC1(&res.DepthImage, header, res.Depth, gw, gh)
 	}
 	if err != nil {
 		return nil, err
@@ -437,14 +646,14 @@ func (p *Pipeline) process(header msgs.Header, cam *calibration.Camera, start ti
 	p.fillDepthInfo(&res.DepthInfo, header, geom)
 	res.Points = nil
 	if p.cfg.Points && geom.hasIntr {
-		if err := p.cloud.Build(&p.cloudMsg, header, res.Depth, p.inW, p.inH, geom.intr, res.Color); err != nil {
+		if err := p.cloud.Build(&p.cloudMsg, header, res.Depth, gw, gh, geom.intr, res.Color); err != nil {
 			return nil, err
 		}
 		res.Points = &p.cloudMsg
 	}
 	res.Colormap = nil
 	if p.cfg.Colormap {
-		if err := p.colorizer.Render(&p.colormap, header, res.Depth, p.inW, p.inH); err != nil {
+		if err := p.colorizer.Render(&p.colormap, header, res.Depth, gw, gh); err != nil {
 			return nil, err
 		}
 		res.Colormap = &p.colormap
@@ -452,6 +661,81 @@ func (p *Pipeline) process(header msgs.Header, cam *calibration.Camera, start ti
 	res.Timings.Postprocess = time.Since(t)
 	res.Timings.Total = time.Since(start)
 	return res, nil
+}
+
+func growFloats(b []float32, n int) []float32 {
+	if cap(b) < n {
+		return make([]float32, n)
+	}
+	return b[:n]
+}
+
+// invalidate marks NaN the pixels the model's confidence or mask outputs reject.
+func (p *Pipeline) invalidate(depth []float32) {
+	if p.model.Depth.Confidence() != nil && p.man.Output.MinConfidence > 0 {
+		lo := float32(p.man.Output.MinConfidence)
+		for i, c := range p.conf[:len(depth)] {
+			if !(c >= lo) {
+				depth[i] = nan32
+			}
+		}
+	}
+	if p.model.Depth.Mask() != nil {
+		th := float32(p.man.Output.MaskThreshold)
+		if th == 0 {
+			th = 0.5
+		}
+		for i, m := range p.mask[:len(depth)] {
+			if m > th {
+				depth[i] = nan32
+			}
+		}
+	}
+}
+
+// mapSparse moves fresh sparse samples from camera pixels onto the depth grid.
+func (p *Pipeline) mapSparse(g geometry) {
+	p.sparseGrid = p.sparseGrid[:0]
+	if !p.sparseFresh {
+		return
+	}
+	rc := g.rc
+	sx, sy := float32(rc.ScaleX()), float32(rc.ScaleY())
+	for _, s := range p.sparse {
+		u := (s.U-float32(rc.CropX)+0.5)*sx - 0.5
+		v := (s.V-float32(rc.CropY)+0.5)*sy - 0.5
+		if u > -0.5 && v > -0.5 && u < float32(rc.OutW)-0.5 && v < float32(rc.OutH)-0.5 && s.Z > 0 {
+			p.sparseGrid = append(p.sparseGrid, SparsePoint{U: u, V: v, Z: s.Z})
+		}
+	}
+}
+
+// affineFit returns this frame's scale and shift for an affine-invariant model, with a note when
+// they are held from earlier frames, or ErrScaleUnavailable when there is no fit at all.
+func (p *Pipeline) affineFit(res *Result) (scale, shift float64, note string, err error) {
+	if p.cfg.ScaleMode == ScaleFixedAffine {
+		return p.cfg.FixedScale, p.cfg.FixedShift, "", nil
+	}
+	if p.cfg.ScaleMode == ScaleCameraHeight && !res.HasIntrinsics {
+		if s, t, ok := p.affine.Current(); ok {
+			return s, t, "camera_height needs camera intrinsics; holding the last fit", nil
+		}
+		return 0, 0, "", fmt.Errorf("%w: camera_height needs camera intrinsics (camera_info)", ErrScaleUnavailable)
+	}
+	var sparse []SparsePoint
+	if p.cfg.ScaleMode == ScaleSparseDepth {
+		sparse = p.sparseGrid
+		if !p.sparseFresh {
+			sparse = nil
+		}
+		p.sparseFresh = false
+	}
+	est := p.affine.Update(p.raw, res.Width, res.Height, res.Intrinsics, sparse, p.cfg.ScaleMode == ScaleSparseDepth)
+	res.Affine = est
+	if !est.Valid {
+		return 0, 0, "", fmt.Errorf("%w: %s", ErrScaleUnavailable, est.Note)
+	}
+	return est.Scale, est.Shift, est.Note, nil
 }
 
 // metricScale returns the factor from model depth (res.Depth, unscaled) to metres, and a note
@@ -465,14 +749,32 @@ func (p *Pipeline) metricScale(res *Result) (float64, string) {
 	case ScaleFixed:
 		return base * p.cfg.FixedScale, ""
 	case ScaleFocal:
+		if !p.man.HasFocal() {
+			return base, "" // a metric network trained on many cameras: its own scale
+		}
 		if !res.HasIntrinsics {
 			return base, "focal scale needs camera intrinsics; using the model's own scale"
+		}
+		if p.man.CanonicalFocal > 0 {
+			return base * res.Intrinsics.Fx / p.man.CanonicalFocal, ""
 		}
 		s, err := FocalScale(res.Intrinsics.Fx, p.man.TrainingIntrinsics.Fx, p.inW)
 		if err != nil {
 			return base, err.Error()
 		}
 		return base * s, ""
+	case ScaleSparseDepth:
+		sparse := p.sparseGrid
+		if !p.sparseFresh {
+			sparse = nil
+		}
+		p.sparseFresh = false
+		est := p.affine.Update(res.Depth, res.Width, res.Height, res.Intrinsics, sparse, true)
+		res.Affine = est
+		if !est.Valid {
+			return base, est.Note
+		}
+		return est.Scale, est.Note
 	case ScaleCameraHeight:
 		if !res.HasIntrinsics {
 			return base, "camera_height scale needs camera intrinsics; using the model's own scale"
@@ -491,11 +793,11 @@ func (p *Pipeline) metricScale(res *Result) (float64, string) {
 	return base, ""
 }
 
-// fillDepthInfo writes the camera_info of the depth image as published: model-input size,
+// fillDepthInfo writes the camera_info of the depth image as published: the depth grid's size,
 // pinhole K and P with the adjusted intrinsics, no distortion (the depth is of the rectified or
 // already undistorted image, or the distortion is ignored as the user chose).
 func (p *Pipeline) fillDepthInfo(info *msgs.CameraInfo, header msgs.Header, g geometry) {
-	*info = msgs.CameraInfo{Header: header, Width: uint32(p.inW), Height: uint32(p.inH), DistortionModel: "plumb_bob",
+	*info = msgs.CameraInfo{Header: header, Width: uint32(g.rc.OutW), Height: uint32(g.rc.OutH), DistortionModel: "plumb_bob",
 		D: info.D[:0]}
 	info.D = append(info.D, 0, 0, 0, 0, 0)
 	info.R = [9]float64{1, 0, 0, 0, 1, 0, 0, 0, 1}

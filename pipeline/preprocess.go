@@ -18,6 +18,8 @@ type PreprocessConfig struct {
 	// Mean and Std are per tensor channel, in the tensor's channel order (for Color "bgr",
 	// Mean[0] applies to blue): value = (sample·Scale − Mean[c]) / Std[c].
 	Mean, Std [3]float32
+	// Pad is the letterbox padding colour as 8-bit R, G, B values (normalised like a pixel).
+	Pad [3]float32
 }
 
 // Validate reports fields out of range.
@@ -47,6 +49,7 @@ func (c PreprocessConfig) Validate() error {
 // INTER_LINEAR otherwise (enlarging in either direction), OpenCV's recommendation for each.
 type Preprocessor struct {
 	lut     [3][256]float32 // per tensor channel: normalised value of each 8-bit sample
+	pad     [3]float32      // per tensor channel: normalised padding value
 	srcChan [3]int          // tensor channel c reads RGB sample srcChan[c]
 	resized gocv.Mat        // C memory, OutH×OutW CV_8UC3
 	last    RGBImage        // what the tensor was made from (aliases resized or the source)
@@ -66,6 +69,7 @@ func NewPreprocessor(cfg PreprocessConfig) (*Preprocessor, error) {
 			// Same expression, same float32 rounding, as a per-pixel computation would use.
 			p.lut[c][v] = (float32(v)*cfg.Scale - cfg.Mean[c]) / cfg.Std[c]
 		}
+		p.pad[c] = (cfg.Pad[p.srcChan[c]]*cfg.Scale - cfg.Mean[c]) / cfg.Std[c]
 	}
 	return p, nil
 }
@@ -122,6 +126,62 @@ func (p *Preprocessor) resize(src *RGBImage, rc calibration.ResizeCrop) error {
 	gocv.Resize(window, &p.resized, rect(0, 0, rc.OutW, rc.OutH).Size(), 0, 0, interp)
 	if p.resized.Cols() != rc.OutW || p.resized.Rows() != rc.OutH || !p.resized.IsContinuous() {
 		return fmt.Errorf("preprocess: resize gave %dx%d, want %dx%d", p.resized.Cols(), p.resized.Rows(), rc.OutW, rc.OutH)
+	}
+	return nil
+}
+
+// RunPlaced is Run for a content window smaller than the tensor (letterbox): the resized image
+// (rc.OutW × rc.OutH) lands at (offX, offY) of a tensorW × tensorH tensor and the rest is the
+// padding colour. dst must hold exactly 3·tensorH·tensorW values.
+func (p *Preprocessor) RunPlaced(dst []float32, tensorW, tensorH, offX, offY int, src *RGBImage, rc calibration.ResizeCrop) error {
+	if offX == 0 && offY == 0 && tensorW == rc.OutW && tensorH == rc.OutH {
+		return p.Run(dst, src, rc)
+	}
+	if offX < 0 || offY < 0 || offX+rc.OutW > tensorW || offY+rc.OutH > tensorH {
+		return fmt.Errorf("preprocess: content %dx%d at (%d, %d) does not fit the %dx%d tensor", rc.OutW, rc.OutH, offX, offY, tensorW, tensorH)
+	}
+	if n := 3 * tensorW * tensorH; len(dst) != n {
+		return fmt.Errorf("preprocess: tensor length %d, want 3×%d×%d = %d", len(dst), tensorH, tensorW, n)
+	}
+	if err := rc.Validate(); err != nil {
+		return fmt.Errorf("preprocess: %w", err)
+	}
+	if src.W != rc.SrcW || src.H != rc.SrcH || len(src.Pix) < 3*src.W*src.H {
+		return fmt.Errorf("preprocess: image %dx%d (%d bytes) but resize/crop expects %dx%d", src.W, src.H, len(src.Pix), rc.SrcW, rc.SrcH)
+	}
+	if err := p.resize(src, rc); err != nil {
+		return err
+	}
+	pix, err := p.resized.DataPtrUint8()
+	if err != nil {
+		return fmt.Errorf("preprocess: %w", err)
+	}
+	p.last = RGBImage{W: rc.OutW, H: rc.OutH, Pix: pix}
+	plane := tensorW * tensorH
+	for c := 0; c < 3; c++ {
+		lut, pad, s := &p.lut[c], p.pad[c], p.srcChan[c]
+		out := dst[c*plane : (c+1)*plane]
+		for y := 0; y < tensorH; y++ {
+			row := out[y*tensorW : (y+1)*tensorW]
+			cy := y - offY
+			if cy < 0 || cy >= rc.OutH {
+				for i := range row {
+					row[i] = pad
+				}
+				continue
+			}
+			for i := 0; i < offX; i++ {
+				row[i] = pad
+			}
+			in := pix[3*cy*rc.OutW : 3*(cy+1)*rc.OutW]
+			content := row[offX : offX+rc.OutW]
+			for i := range content {
+				content[i] = lut[in[3*i+s]]
+			}
+			for i := offX + rc.OutW; i < tensorW; i++ {
+				row[i] = pad
+			}
+		}
 	}
 	return nil
 }

@@ -17,17 +17,23 @@ const (
 	ScaleNone         ScaleMode = "none"          // 1
 	ScaleFixed        ScaleMode = "fixed"         // a configured factor
 	ScaleFocal        ScaleMode = "focal"         // f_cam / f_train, see FocalScale
-	ScaleCameraHeight ScaleMode = "camera_height" // known camera height over a fitted ground plane, see GroundScaler
+	ScaleCameraHeight ScaleMode = "camera_height" // known camera height over a fitted ground plane, see GroundScaler and AffineScaler
+	ScaleSparseDepth  ScaleMode = "sparse_depth"  // metric samples from a range sensor, see AffineScaler
+	ScaleFixedAffine  ScaleMode = "fixed_affine"  // given scale and shift, for affine-invariant models
 )
+
+// ScaleModes lists every mode, for messages and flag help.
+var ScaleModes = []ScaleMode{ScaleNone, ScaleFixed, ScaleFocal, ScaleCameraHeight, ScaleSparseDepth, ScaleFixedAffine}
 
 // ParseScaleMode checks s against the modes above.
 func ParseScaleMode(s string) (ScaleMode, error) {
-	switch m := ScaleMode(s); m {
-	case ScaleNone, ScaleFixed, ScaleFocal, ScaleCameraHeight:
-		return m, nil
+	for _, m := range ScaleModes {
+		if ScaleMode(s) == m {
+			return m, nil
+		}
 	}
-	return "", fmt.Errorf("scale: unknown mode %q; supported: %s, %s, %s, %s",
-		s, ScaleNone, ScaleFixed, ScaleFocal, ScaleCameraHeight)
+	return "", fmt.Errorf("scale: unknown mode %q; supported: %s, %s, %s, %s, %s, %s",
+		s, ScaleNone, ScaleFixed, ScaleFocal, ScaleCameraHeight, ScaleSparseDepth, ScaleFixedAffine)
 }
 
 // FixedScale validates a configured factor for mode "fixed".
@@ -60,6 +66,10 @@ func FocalScale(camFx, trainFxNorm float64, inputW int) (float64, error) {
 // given in its comment; CameraHeight has none.
 type GroundConfig struct {
 	CameraHeight float64 // metres from the camera centre to the ground, > 0
+	// PitchDeg (down is positive) and RollDeg of the camera against a level ground. The
+	// scale-only fit measures the plane itself; an affine model's fit needs them given, since
+	// with an unknown shift the ground's tilt cannot be told from the image (0: level).
+	PitchDeg, RollDeg float64
 	// The ground region: rows from RegionTop·H to the bottom (default 0.7: the bottom 30 %),
 	// columns in the central RegionWidth·W (default 0.6), sampled every Stride pixels (default 2).
 	RegionTop, RegionWidth float64

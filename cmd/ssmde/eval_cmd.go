@@ -22,7 +22,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	var pf pipelineFlags
 	pf.register(fs)
 	out := fs.String("out", "", "report folder (results.json, frames.csv, figures, report.md); one sub-folder per recording when there are several")
-	scaling := fs.String("scaling", "median", "match prediction scale to GT: median (per image), fixed, none (metric models)")
+	scaling := fs.String("scaling", "median", "match prediction scale to GT: median (per image), fixed, none (metric models), affine_oracle (per-image least-squares scale and shift of disparity: an oracle, the best a relative network allows)")
 	fixedRatio := fs.Float64("ratio", 1, "the factor for --scaling fixed")
 	crop := fs.String("crop", "none", "evaluation crop: none, kitti-garg, kitti-eigen, nyu")
 	gtMin := fs.Float64("gt-min", 1e-3, "valid ground truth is above this (m)")

@@ -25,6 +25,7 @@ type pipelineFlags struct {
 	threads                      int
 	fit, scaleMode               string
 	fixedScale, cameraHeight     float64
+	fixedShift, pitch, roll      float64
 	rectify, pose                bool
 	minDepth, maxDepth           float64
 }
@@ -34,10 +35,13 @@ func (f *pipelineFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.providers, "providers", "cpu", "execution providers in order of preference: tensorrt,cuda,cpu")
 	fs.StringVar(&f.runtimeLib, "onnxruntime", "", "ONNX Runtime shared library (default: $ONNXRUNTIME_LIB or the one `make setup` fetched)")
 	fs.IntVar(&f.threads, "threads", 0, "ONNX Runtime intra-op threads (0: its default)")
-	fs.StringVar(&f.fit, "fit", pipeline.FitStretch, "how images meet the model's aspect ratio: stretch, crop_center, crop_bottom")
-	fs.StringVar(&f.scaleMode, "scale-mode", string(pipeline.ScaleFocal), "metric scale: none, fixed, focal, camera_height")
-	fs.Float64Var(&f.fixedScale, "fixed-scale", 1, "depth factor for --scale-mode fixed")
+	fs.StringVar(&f.fit, "fit", "", "how images meet the model input: stretch, crop_center, crop_bottom, letterbox, keep_aspect (default: the model's input.fit, else stretch)")
+	fs.StringVar(&f.scaleMode, "scale-mode", string(pipeline.ScaleFocal), "metric scale: none, fixed, focal, camera_height, sparse_depth, fixed_affine (affine models: camera_height, sparse_depth, fixed_affine)")
+	fs.Float64Var(&f.fixedScale, "fixed-scale", 1, "depth factor for --scale-mode fixed; the scale for fixed_affine")
+	fs.Float64Var(&f.fixedShift, "fixed-shift", 0, "the shift for --scale-mode fixed_affine")
 	fs.Float64Var(&f.cameraHeight, "camera-height", 1.65, "camera height above the ground in metres, for --scale-mode camera_height")
+	fs.Float64Var(&f.pitch, "camera-pitch", 0, "camera pitch below the horizon in degrees, for camera_height with an affine model")
+	fs.Float64Var(&f.roll, "camera-roll", 0, "camera roll in degrees, for camera_height with an affine model")
 	fs.BoolVar(&f.rectify, "rectify", false, "undistort with the calibration before inference")
 	fs.BoolVar(&f.pose, "pose", true, "run the pose net between consecutive images")
 	fs.Float64Var(&f.minDepth, "min-depth", 0, "clamp metric depth below this (0: off)")
@@ -73,7 +77,8 @@ func (f *pipelineFlags) open(cfg pipeline.Config) (*models.Model, *pipeline.Pipe
 		return nil, nil, err
 	}
 	cfg.Fit, cfg.ScaleMode, cfg.FixedScale, cfg.Rectify, cfg.Pose = f.fit, mode, f.fixedScale, f.rectify, f.pose
-	cfg.Ground.CameraHeight = f.cameraHeight
+	cfg.FixedShift = f.fixedShift
+	cfg.Ground.CameraHeight, cfg.Ground.PitchDeg, cfg.Ground.RollDeg = f.cameraHeight, f.pitch, f.roll
 	cfg.MinDepth, cfg.MaxDepth = float32(f.minDepth), float32(f.maxDepth)
 	p, err := pipeline.New(cfg, m)
 	if err != nil {

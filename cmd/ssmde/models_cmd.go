@@ -3,6 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/ssmde/ssmde/models"
@@ -12,8 +16,11 @@ func runModels(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "build-engine" {
 		return runBuildEngine(args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "import" {
+		return runModelsImport(args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || (args[0] != "info") {
-		fmt.Fprintln(stderr, "usage: ssmde models info [--providers cpu] DIR\n       ssmde models build-engine --engine-cache DIR [flags] MODEL_DIR")
+		fmt.Fprintln(stderr, "usage: ssmde models info [--providers cpu] DIR\n       ssmde models import --preset NAME [--force] FILE.onnx\n       ssmde models build-engine --engine-cache DIR [flags] MODEL_DIR")
 		return errUsage
 	}
 	fs := newFlagSet("models info", "[flags] DIR", stderr)
@@ -51,6 +58,58 @@ func runModels(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "metric:    unknown scale (use a scale mode: focal, camera_height, fixed)")
 	}
 	fmt.Fprintf(stdout, "provider:  %s\n", m.Provider())
+	return nil
+}
+
+// runModelsImport writes the model.yaml that runs a public depth network's ONNX export: the
+// preset says what its output means and how its input is made, the graph says its names, types
+// and shapes. The model is then opened once to prove it loads.
+func runModelsImport(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("models import", "--preset NAME [flags] FILE.onnx", stderr)
+	preset := fs.String("preset", "", "the network: "+strings.Join(models.PresetNames(), ", "))
+	force := fs.Bool("force", false, "replace an existing model.yaml")
+	name := fs.String("name", "", "the model's name in model.yaml (default: file name and preset)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 || *preset == "" {
+		fs.Usage()
+		fmt.Fprintln(stderr, "\npresets:")
+		for _, n := range models.PresetNames() {
+			fmt.Fprintf(stderr, "  %-34s %s\n", n, models.Presets[n].Description)
+		}
+		return errUsage
+	}
+	onnxPath := fs.Arg(0)
+	if _, err := models.InitRuntime(""); err != nil {
+		return err
+	}
+	m, err := models.Import(onnxPath, *preset)
+	if err != nil {
+		return err
+	}
+	if *name != "" {
+		m.Name = *name
+	}
+	dir := filepath.Dir(onnxPath)
+	path, err := models.WriteManifest(dir, m, *force)
+	if err != nil {
+		return err
+	}
+	model, err := models.Open(dir, models.SessionConfig{Providers: []models.ProviderConfig{{Name: models.ProviderCPU}},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		os.Remove(path)
+		return fmt.Errorf("the written model.yaml does not load (removed): %w", err)
+	}
+	defer model.Close()
+	p := models.Presets[*preset]
+	fmt.Fprintf(stdout, "wrote %s\n", path)
+	fmt.Fprintf(stdout, "model:   %s\n", model)
+	fmt.Fprintf(stdout, "depth:   %s %q%v -> %q%v (%s)\n", m.Depth.File, m.Depth.Input, model.Depth.InputShape(), m.Depth.Output, model.Depth.OutputShape(), m.Output.Kind)
+	fmt.Fprintf(stdout, "input:   fit %s, scale %g, mean %v, std %v\n", m.Input.Fit, m.Input.Scale, m.Input.Mean, m.Input.Std)
+	fmt.Fprintf(stdout, "metric:  scale modes %s\n", p.ScaleModes)
+	fmt.Fprintf(stdout, "run it:  ssmde node -p model:=%s  (or ssmde eval --model %s ...)\n", dir, dir)
 	return nil
 }
 
