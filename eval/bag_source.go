@@ -41,6 +41,9 @@ type BagOptions struct {
 	// LidarToCamera, when set, is the LiDAR frame's pose in the camera optical frame (it maps
 	// cloud points into the camera frame) and replaces the one the recording's TF gives.
 	LidarToCamera *Pose
+	// LidarAsSparse makes the projected LiDAR the frame's metric samples for the sparse_depth
+	// scale mode (Frame.Sparse) instead of its ground truth, which then comes from Depth.
+	LidarAsSparse bool
 	// GTTFChild, when set, takes the ground-truth trajectory from TF instead of Odom: the pose
 	// of the image's frame (header.frame_id) in GTTFParent (default: GTTFChild's parent) at each
 	// image stamp, through GTTFChild and any fixed transforms between it and the camera.
@@ -93,13 +96,16 @@ func OpenBag(path string, topics BagTopics) (*BagSource, error) {
 // OpenBagWith is OpenBag with the LiDAR and TF ground-truth options.
 func OpenBagWith(path string, opts BagOptions) (*BagSource, error) {
 	topics := opts.BagTopics
-	if topics.Lidar != "" && topics.Depth == "auto" {
+	if topics.Lidar != "" && topics.Depth == "auto" && !opts.LidarAsSparse {
 		topics.Depth = ""
 	}
 	if opts.GTTFChild != "" && topics.Odom == "auto" {
 		topics.Odom = ""
 	}
-	if topics.Lidar != "" && topics.Depth != "" {
+	if opts.LidarAsSparse && topics.Lidar == "" {
+		return nil, fmt.Errorf("%s: --lidar-as-sparse needs --lidar-topic", path)
+	}
+	if topics.Lidar != "" && topics.Depth != "" && !opts.LidarAsSparse {
 		return nil, fmt.Errorf("%s: --lidar-topic %s and --depth-topic %s both give ground-truth depth; use one (--depth-topic \"\")", path, topics.Lidar, topics.Depth)
 	}
 	if opts.GTTFChild != "" && topics.Odom != "" {
@@ -492,6 +498,10 @@ func (s *BagSource) lidarDepth(f *Frame, stamp int64, cameraFrame string) error 
 	depth, _, err := ProjectCloud(nil, w, h, c, camFromLidar, f.Camera)
 	if err != nil {
 		return where(err)
+	}
+	if s.opts.LidarAsSparse {
+		f.Sparse, f.SparseW, f.SparseH = depth, w, h
+		return nil
 	}
 	f.GTDepth, f.GTW, f.GTH = depth, w, h
 	return nil

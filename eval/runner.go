@@ -121,6 +121,7 @@ func Run(src Source, p *pipeline.Pipeline, cfg RunConfig) (*Result, error) {
 	start := time.Now()
 	var firstStamp float64
 	var winBufs windowBuffers
+	var sparse []pipeline.SparsePoint
 	for {
 		f, err := src.Next()
 		if errors.Is(err, io.EOF) {
@@ -141,6 +142,10 @@ func Run(src Source, p *pipeline.Pipeline, cfg RunConfig) (*Result, error) {
 		res.Frames++
 		row := FrameRow{Index: f.Index, Name: f.SourceName, Stamp: stamp}
 		var pr *pipeline.Result
+		if f.Sparse != nil {
+			sparse = pipeline.SparseFromDepthMap(sparse[:0], f.Sparse, f.SparseW, f.SparseH)
+			p.SetSparseDepth(sparse)
+		}
 		if f.Image != nil {
 			pr, err = p.ProcessImage(f.Image, f.Camera)
 		} else if f.Compressed != nil {

@@ -18,6 +18,10 @@ type Frame struct {
 	GTW, GTH      int
 	Mask          []byte // motion mask at the GT size, non-zero = moving; nil when absent
 	GTPose        *Pose  // world_from_camera; nil when absent
+	// Sparse is metric depth from a range sensor at the camera image's pixels (NaN where none),
+	// SparseW×SparseH; it feeds the sparse_depth scale mode, never the scoring.
+	Sparse           []float32
+	SparseW, SparseH int
 	SourceName    string // file or topic the image came from, for reports
 	SourceMessage string // where in the source (e.g. bag offset), for error messages
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ssmde/ssmde/msgs"
+	"github.com/ssmde/ssmde/pipeline"
 )
 
 // latencyWindow is how many recent frames the latency percentiles cover.
@@ -72,6 +73,8 @@ type Snapshot struct {
 	Provider, Model       string
 	Scale                 float64
 	ScaleNote             string
+	Shift                 float64                 // affine models
+	Fit                   pipeline.AffineEstimate // camera_height (affine) and sparse_depth
 	SecondsSinceLastInput float64
 }
 
@@ -96,6 +99,18 @@ func (s *Stats) Snapshot(now time.Time, arrived, dropped uint64) Snapshot {
 		snap.P95MS = l[min(len(l)-1, int(0.95*float64(len(l))))]
 	}
 	return snap
+}
+
+// fitSummary says how the last per-frame scale fit went, for /diagnostics ("" without one).
+func fitSummary(e pipeline.AffineEstimate) string {
+	if e.Source == "" {
+		return ""
+	}
+	state := "fresh"
+	if !e.Fresh {
+		state = "held"
+	}
+	return fmt.Sprintf("%s %s: %d of %d samples within the fit, rms %.3f", e.Source, state, e.Fit.Inliers, e.Fit.Points, e.Fit.RMSRel)
 }
 
 // DiagnosticArray renders a snapshot as /diagnostics (diagnostic_msgs), one status for the node.
@@ -126,8 +141,10 @@ func (snap Snapshot) DiagnosticArray(stamp msgs.Time, name, hardwareID string) *
 			{Key: "depth_published", Value: u(snap.Published)},
 			{Key: "execution_provider", Value: snap.Provider},
 			{Key: "model", Value: snap.Model},
-			{Key: "metric_scale", Value: f(snap.Scale)},
+			{Key: "metric_scale", Value: strconv.FormatFloat(snap.Scale, 'g', 6, 64)},
+			{Key: "metric_shift", Value: strconv.FormatFloat(snap.Shift, 'g', 6, 64)},
 			{Key: "metric_scale_note", Value: snap.ScaleNote},
+			{Key: "scale_fit", Value: fitSummary(snap.Fit)},
 			{Key: "last_error", Value: snap.LastError},
 		},
 	}}}

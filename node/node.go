@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"sync"
@@ -54,6 +55,7 @@ type Node struct {
 	stats  Stats
 
 	slot      *LatestSlot
+	sparse    *LatestSlot   // the newest sparse depth message (scale_mode sparse_depth)
 	infoReady chan struct{} // a camera_info arrived (wakes a frame waiting for its exact stamp)
 
 	pubDepth, pubInfo, pubPoints, pubOdom, pubColormap, pubTF, pubTFStatic, pubDiag Publisher
@@ -72,10 +74,18 @@ type Node struct {
 	staticSent   bool
 	warnedNoInfo bool
 	warnedScale  bool
+	sparseBuf    []byte
+	sparseCloud  msgs.PointCloud2
+	sparseImage  msgs.Image
+	sparsePts    []pipeline.SparsePoint
+	sparseFrom   pipeline.Rigid // camera_from_sensor for clouds
+	unscaled     string         // the last "no metric scale yet" reason logged
 
 	mu        sync.Mutex // guards what diagnostics read from the worker
 	scale     float64
 	scaleNote string
+	shift     float64
+	fit       pipeline.AffineEstimate
 	lastInput time.Time
 }
 
@@ -87,8 +97,11 @@ func New(name string, p Params, t Transport, log *slog.Logger) (*Node, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	n := &Node{name: name, params: p, t: t, log: log, slot: NewLatestSlot(), infoReady: make(chan struct{}, 1),
-		frames: Frames{Odom: p.OdomFrame, Base: p.BaseFrame}}
+	n := &Node{name: name, params: p, t: t, log: log, slot: NewLatestSlot(), sparse: NewLatestSlot(), infoReady: make(chan struct{}, 1),
+		frames: Frames{Odom: p.OdomFrame, Base: p.BaseFrame}, sparseFrom: pipeline.Identity()}
+	if len(p.SparseToCam) == 7 {
+		n.sparseFrom = RigidFromXYZQuat(p.SparseToCam)
+	}
 	if p.BaseFrame != "" {
 		if len(p.BaseToCamera) != 7 {
 			return nil, fmt.Errorf("parameter base_frame = %q needs base_to_camera (x y z qx qy qz qw of the camera in it)", p.BaseFrame)
@@ -197,6 +210,13 @@ func (n *Node) Start() error {
 		err = n.t.Subscribe(p.ImageTopic+"/compressed", "sensor_msgs/msg/CompressedImage", in, n.slot.Put)
 	} else {
 		err = n.t.Subscribe(p.ImageTopic, "sensor_msgs/msg/Image", in, n.slot.Put)
+	}
+	if err == nil && p.ScaleMode == string(pipeline.ScaleSparseDepth) {
+		typ := "sensor_msgs/msg/PointCloud2"
+		if p.SparseType == "depth" {
+			typ = "sensor_msgs/msg/Image"
+		}
+		err = n.t.Subscribe(p.SparseTopic, typ, QoSSensorIn, n.sparse.Put)
 	}
 	if err != nil || p.CameraInfoPolicy == string(InfoFile) {
 		return err
@@ -311,11 +331,27 @@ func (n *Node) processFrame() time.Duration {
 		// Render the colormap only while someone looks at it.
 		n.pipe.SetColormap(n.pubColormap.Subscribers() > 0)
 	}
+	if n.params.ScaleMode == string(pipeline.ScaleSparseDepth) {
+		n.takeSparse(header.Stamp, camPtr, compressed)
+	}
 	var res *pipeline.Result
 	if compressed {
 		res, err = n.pipe.ProcessCompressed(&n.cimg, camPtr)
 	} else {
 		res, err = n.pipe.ProcessImage(&n.img, camPtr)
+	}
+	if errors.Is(err, pipeline.ErrScaleUnavailable) {
+		// An affine-invariant model without a fit: nothing metric to publish. Say it once per
+		// reason (not per frame) and in /diagnostics.
+		n.stats.Failure(err)
+		n.mu.Lock()
+		n.scaleNote = err.Error()
+		n.mu.Unlock()
+		if msg := err.Error(); msg != n.unscaled {
+			n.unscaled = msg
+			n.log.Warn("depth not published", "err", err)
+		}
+		return 0
 	}
 	if err != nil {
 		n.fail(err)
@@ -329,6 +365,46 @@ func (n *Node) processFrame() time.Duration {
 	return 0
 }
 
+// takeSparse hands the pipeline the newest sparse depth message when it is recent enough for the
+// frame stamped at; otherwise the pipeline keeps its last fit and says so.
+func (n *Node) takeSparse(at msgs.Time, cam *calibration.Camera, compressed bool) {
+	var ok bool
+	if n.sparseBuf, _, ok = n.sparse.Take(n.sparseBuf); !ok || len(n.sparseBuf) == 0 {
+		return
+	}
+	w, h := int(n.img.Width), int(n.img.Height)
+	if compressed {
+		if w, h = n.pipe.LastSourceSize(); w == 0 {
+			return // the first compressed frame: its size is known after decoding
+		}
+	}
+	var stamp msgs.Time
+	var err error
+	n.sparsePts = n.sparsePts[:0]
+	if n.params.SparseType == "depth" {
+		if err = n.t.Decode(n.sparseBuf, &n.sparseImage); err == nil {
+			stamp = n.sparseImage.Header.Stamp
+			n.sparsePts, err = pipeline.SparseFromDepthImage(n.sparsePts, &n.sparseImage, w, h, 4)
+		}
+	} else {
+		if err = n.t.Decode(n.sparseBuf, &n.sparseCloud); err == nil {
+			stamp = n.sparseCloud.Header.Stamp
+			n.sparsePts, err = pipeline.SparseFromCloud(n.sparsePts, &n.sparseCloud, n.sparseFrom, cam, w, h)
+		}
+	}
+	if err != nil {
+		n.stats.Failure(fmt.Errorf("sparse depth on %s: %w", n.params.SparseTopic, err))
+		n.log.Warn("sparse depth dropped", "topic", n.params.SparseTopic, "err", err)
+		return
+	}
+	if age := math.Abs(float64(at.Nanos()-stamp.Nanos())) / 1e9; age > n.params.SparseMaxAge {
+		return // too old (or from the future) for this frame: the pipeline holds its fit
+	}
+	n.pipe.SetSparseDepth(n.sparsePts)
+	// A message is used for one frame; later frames wait for the next one.
+	n.sparseBuf = n.sparseBuf[:0]
+}
+
 func (n *Node) fail(err error) {
 	n.stats.Failure(err)
 	n.log.Warn("frame dropped", "err", err)
@@ -337,8 +413,9 @@ func (n *Node) fail(err error) {
 // publish sends one result's messages.
 func (n *Node) publish(res *pipeline.Result) error {
 	n.mu.Lock()
-	n.scale, n.scaleNote = res.Scale, res.ScaleNote
+	n.scale, n.scaleNote, n.shift, n.fit = res.Scale, res.ScaleNote, res.Shift, res.Affine
 	n.mu.Unlock()
+	n.unscaled = ""
 	if !res.ScaleValid && !n.warnedScale {
 		n.warnedScale = true
 		n.log.Warn("metric scale: " + res.ScaleNote)
@@ -393,7 +470,7 @@ func (n *Node) Snapshot() Snapshot {
 	arrived, dropped := n.slot.Counts()
 	snap := n.stats.Snapshot(time.Now(), arrived, dropped)
 	n.mu.Lock()
-	snap.Scale, snap.ScaleNote = n.scale, n.scaleNote
+	snap.Scale, snap.ScaleNote, snap.Shift, snap.Fit = n.scale, n.scaleNote, n.shift, n.fit
 	if !n.lastInput.IsZero() {
 		snap.SecondsSinceLastInput = time.Since(n.lastInput).Seconds()
 	}

@@ -32,16 +32,20 @@ type Params struct {
 	CameraInfoFile   string `param:"camera_info_file" doc:"calibration YAML for camera_info_policy file"`
 	ImageReliability string `param:"image_reliability" doc:"best_effort (matches every publisher) or reliable"`
 
-	Fit          string  `param:"fit" doc:"stretch, crop_center, crop_bottom, letterbox or keep_aspect: how the image meets the model input (empty: the model's input.fit, else stretch)"`
-	Rectify      bool    `param:"rectify" doc:"undistort with camera_info before inference"`
-	ScaleMode    string  `param:"scale_mode" doc:"none, fixed, focal, camera_height, sparse_depth or fixed_affine (affine_disparity/affine_depth models: camera_height, sparse_depth or fixed_affine)"`
-	FixedScale   float64 `param:"fixed_scale" doc:"depth factor for scale_mode fixed; the scale for fixed_affine"`
-	FixedShift   float64 `param:"fixed_shift" doc:"the shift for scale_mode fixed_affine (disparity for affine_disparity, m for affine_depth)"`
-	CameraHeight float64 `param:"camera_height" doc:"camera height above the ground (m) for scale_mode camera_height"`
-	CameraPitch  float64 `param:"camera_pitch" doc:"camera pitch below the horizon (degrees) for camera_height with an affine model"`
-	CameraRoll   float64 `param:"camera_roll" doc:"camera roll (degrees) for camera_height with an affine model"`
-	MinDepth     float64 `param:"min_depth" doc:"clamp depth below (m, 0: off)"`
-	MaxDepth     float64 `param:"max_depth" doc:"clamp depth above (m, 0: off)"`
+	Fit          string    `param:"fit" doc:"stretch, crop_center, crop_bottom, letterbox or keep_aspect: how the image meets the model input (empty: the model's input.fit, else stretch)"`
+	Rectify      bool      `param:"rectify" doc:"undistort with camera_info before inference"`
+	ScaleMode    string    `param:"scale_mode" doc:"none, fixed, focal, camera_height, sparse_depth or fixed_affine (affine_disparity/affine_depth models: camera_height, sparse_depth or fixed_affine)"`
+	FixedScale   float64   `param:"fixed_scale" doc:"depth factor for scale_mode fixed; the scale for fixed_affine"`
+	FixedShift   float64   `param:"fixed_shift" doc:"the shift for scale_mode fixed_affine (disparity for affine_disparity, m for affine_depth)"`
+	CameraHeight float64   `param:"camera_height" doc:"camera height above the ground (m) for scale_mode camera_height"`
+	CameraPitch  float64   `param:"camera_pitch" doc:"camera pitch below the horizon (degrees) for camera_height with an affine model"`
+	CameraRoll   float64   `param:"camera_roll" doc:"camera roll (degrees) for camera_height with an affine model"`
+	SparseTopic  string    `param:"sparse_depth_topic" doc:"metric samples for scale_mode sparse_depth: a PointCloud2 (LiDAR) or a depth Image (ToF, stereo) registered to the camera"`
+	SparseType   string    `param:"sparse_depth_type" doc:"points (sensor_msgs/PointCloud2) or depth (sensor_msgs/Image, 32FC1 m or 16UC1 mm)"`
+	SparseToCam  []float64 `param:"sparse_depth_to_camera" doc:"x y z qx qy qz qw of the point cloud's frame in the camera optical frame (empty: the cloud is in the camera optical frame)"`
+	SparseMaxAge float64   `param:"sparse_depth_max_age" doc:"use samples stamped at most this many seconds from the image (older: the last fit is kept)"`
+	MinDepth     float64   `param:"min_depth" doc:"clamp depth below (m, 0: off)"`
+	MaxDepth     float64   `param:"max_depth" doc:"clamp depth above (m, 0: off)"`
 
 	DepthEncoding    string  `param:"depth_encoding" doc:"32FC1 (m, NaN invalid) or 16UC1 (mm, 0 invalid)"`
 	PublishPoints    bool    `param:"publish_points" doc:"publish the point cloud (needs intrinsics)"`
@@ -74,6 +78,9 @@ func DefaultParams() Params {
 		ScaleMode:        string(pipeline.ScaleFocal),
 		FixedScale:       1,
 		CameraHeight:     1.65,
+		SparseTopic:      "sparse_depth",
+		SparseType:       "points",
+		SparseMaxAge:     0.5,
 		DepthEncoding:    pipeline.Encoding32FC1,
 		PublishPoints:    true,
 		PointsRGB:        true,
@@ -119,14 +126,20 @@ func (p Params) Validate() error {
 	if p.PointsDecimation < 1 {
 		return bad("points_decimation", p.PointsDecimation, "must be at least 1")
 	}
-	if len(p.BaseToCamera) != 0 && len(p.BaseToCamera) != 7 {
-		return bad("base_to_camera", p.BaseToCamera, "want 7 numbers: x y z qx qy qz qw")
+	if err := checkXYZQuat("base_to_camera", p.BaseToCamera); err != nil {
+		return err
 	}
-	if len(p.BaseToCamera) == 7 {
-		q := p.BaseToCamera[3:]
-		if n := math.Sqrt(q[0]*q[0] + q[1]*q[1] + q[2]*q[2] + q[3]*q[3]); math.Abs(n-1) > 1e-3 {
-			return bad("base_to_camera", p.BaseToCamera, fmt.Sprintf("its quaternion has norm %.4f, want 1", n))
-		}
+	if p.SparseType != "points" && p.SparseType != "depth" {
+		return bad("sparse_depth_type", p.SparseType, "want points or depth")
+	}
+	if err := checkXYZQuat("sparse_depth_to_camera", p.SparseToCam); err != nil {
+		return err
+	}
+	if !(p.SparseMaxAge > 0) {
+		return bad("sparse_depth_max_age", p.SparseMaxAge, "must be positive")
+	}
+	if p.ScaleMode == string(pipeline.ScaleSparseDepth) && p.SparseTopic == "" {
+		return bad("sparse_depth_topic", `""`, "scale_mode sparse_depth needs a topic with metric samples")
 	}
 	if p.OutputDepth < 1 {
 		return bad("output_depth", p.OutputDepth, "must be at least 1")
@@ -138,6 +151,21 @@ func (p Params) Validate() error {
 		return bad("odom_frame", `""`, "must not be empty")
 	}
 	return p.PipelineConfig().Validate()
+}
+
+// checkXYZQuat checks an optional "x y z qx qy qz qw" transform parameter.
+func checkXYZQuat(name string, v []float64) error {
+	if len(v) == 0 {
+		return nil
+	}
+	if len(v) != 7 {
+		return fmt.Errorf("parameter %s = %v: want 7 numbers: x y z qx qy qz qw", name, v)
+	}
+	q := v[3:]
+	if n := math.Sqrt(q[0]*q[0] + q[1]*q[1] + q[2]*q[2] + q[3]*q[3]); math.Abs(n-1) > 1e-3 {
+		return fmt.Errorf("parameter %s = %v: its quaternion has norm %.4f, want 1", name, v, n)
+	}
+	return nil
 }
 
 // PipelineConfig maps the parameters onto the pipeline's configuration.

@@ -360,6 +360,9 @@ func (p *Pipeline) SetSparseDepth(points []SparsePoint) {
 	p.sparseFresh = true
 }
 
+// LastSourceSize is the size of the last decoded camera image (0, 0 before the first).
+func (p *Pipeline) LastSourceSize() (w, h int) { return p.rgb.W, p.rgb.H }
+
 // Close releases the pipeline's OpenCV memory and stops its worker. It does not close the model.
 func (p *Pipeline) Close() {
 	if p.poseReq != nil {

@@ -40,6 +40,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&topics.Odom, "odom-topic", "auto", "bags: ground-truth nav_msgs/Odometry topic (empty: none)")
 	var bagOpts eval.BagOptions
 	fs.StringVar(&topics.Lidar, "lidar-topic", "", "bags: sensor_msgs/PointCloud2 topic projected into the camera as sparse GT depth (replaces an auto --depth-topic)")
+	fs.BoolVar(&bagOpts.LidarAsSparse, "lidar-as-sparse", false, "bags: the --lidar-topic cloud feeds --scale-mode sparse_depth (metric samples) instead of being GT; GT comes from --depth-topic")
 	fs.DurationVar(&bagOpts.LidarMaxDT, "lidar-max-dt", 50*time.Millisecond, "bags: the nearest cloud within this of an image stamp is its GT")
 	fs.Func("lidar-to-camera", "bags: the LiDAR frame's pose in the camera optical frame, \"x y z qx qy qz qw\" (default: from /tf_static and /tf)", func(s string) error {
 		p, err := eval.ParseTransform(s)
