@@ -14,16 +14,16 @@ type Frame struct {
 	Compressed *msgs.CompressedImage
 	Camera     *calibration.Camera // nil when the recording has no intrinsics
 
-	GTDepth       []float32 // metres, NaN or ≤0 invalid; nil when absent
-	GTW, GTH      int
-	Mask          []byte // motion mask at the GT size, non-zero = moving; nil when absent
-	GTPose        *Pose  // world_from_camera; nil when absent
+	GTDepth  []float32 // metres, NaN or ≤0 invalid; nil when absent
+	GTW, GTH int
+	Mask     []byte // motion mask at the GT size, non-zero = moving; nil when absent
+	GTPose   *Pose  // world_from_camera; nil when absent
 	// Sparse is metric depth from a range sensor at the camera image's pixels (NaN where none),
 	// SparseW×SparseH; it feeds the sparse_depth scale mode, never the scoring.
 	Sparse           []float32
 	SparseW, SparseH int
-	SourceName    string // file or topic the image came from, for reports
-	SourceMessage string // where in the source (e.g. bag offset), for error messages
+	SourceName       string // file or topic the image came from, for reports
+	SourceMessage    string // where in the source (e.g. bag offset), for error messages
 }
 
 // Source yields frames in time order. Next returns io.EOF after the last frame; an error from a

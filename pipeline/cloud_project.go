@@ -204,7 +204,6 @@ func ProjectCloud(dst []float32, w, h int, cloud *msgs.PointCloud2, cameraFromCl
 	return out, n, nil
 }
 
-
 // SparseFromDepthImage takes the valid pixels of a depth image registered to the camera image
 // (32FC1 metres or 16UC1 millimetres, REP 118; any size, scaled onto the camera's w×h) as metric
 // samples, every stride-th pixel in x and y, appended to dst.
