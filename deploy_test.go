@@ -13,6 +13,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"gopkg.in/yaml.v3"
 
+	"github.com/ssmde/ssmde/models"
 	"github.com/ssmde/ssmde/node"
 )
 
@@ -142,6 +143,17 @@ func TestREADMEParameterTableIsCurrent(t *testing.T) {
 	}
 	if !strings.Contains(string(readme), node.ParamTable()) {
 		t.Fatal("README.md's parameter table differs from node.ParamTable(): paste `bin/ssmde node --help-params` into it")
+	}
+}
+
+// TestREADMEPresetTableIsCurrent: the README's preset table is what `ssmde models presets` prints.
+func TestREADMEPresetTableIsCurrent(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), models.PresetTable()) {
+		t.Fatal("README.md's preset table differs from models.PresetTable(): paste `bin/ssmde models presets` into it")
 	}
 }
 

@@ -31,9 +31,10 @@ func Open(dir string, cfg SessionConfig) (*Model, error) {
 		return nil, err
 	}
 	if m.Input.Fit == FitKeepAspect && !model.Depth.DynamicInput() {
+		shape := model.Depth.InputShape()
 		model.Close()
 		return nil, fmt.Errorf("%s: model.yaml input.fit is keep_aspect, but input %q has a fixed size %v; use letterbox or stretch for a fixed-size graph",
-			m.Depth.File, m.Depth.Input, model.Depth.InputShape())
+			m.Depth.File, m.Depth.Input, shape)
 	}
 	if m.Pose != nil {
 		model.Pose, err = openNet(dir, *m.Pose, "pose", []int64{1, 6, h, w}, []int64{1, 6}, cfg)

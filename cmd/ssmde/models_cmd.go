@@ -19,8 +19,12 @@ func runModels(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "import" {
 		return runModelsImport(args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "presets" {
+		fmt.Fprint(stdout, models.PresetTable())
+		return nil
+	}
 	if len(args) == 0 || (args[0] != "info") {
-		fmt.Fprintln(stderr, "usage: ssmde models info [--providers cpu] DIR\n       ssmde models import --preset NAME [--force] FILE.onnx\n       ssmde models build-engine --engine-cache DIR [flags] MODEL_DIR")
+		fmt.Fprintln(stderr, "usage: ssmde models info [--providers cpu] DIR\n       ssmde models import --preset NAME [--force] FILE.onnx\n       ssmde models presets\n       ssmde models build-engine --engine-cache DIR [flags] MODEL_DIR")
 		return errUsage
 	}
 	fs := newFlagSet("models info", "[flags] DIR", stderr)
