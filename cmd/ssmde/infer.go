@@ -150,6 +150,9 @@ func runInfer(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errUsage
 	}
+	if pf.scaleMode == string(pipeline.ScaleSparseDepth) {
+		return errors.New("--scale-mode sparse_depth needs a range sensor, which image files do not have: use it in the node (sparse_depth_topic) or in ssmde eval (--lidar-topic … --lidar-as-sparse)")
+	}
 	files, calibGuess, err := collectImages(fs.Args())
 	if err != nil {
 		return err
