@@ -29,28 +29,29 @@ const (
 
 // resultsJSON is the machine-readable summary (what `ssmde eval merge` reads back).
 type resultsJSON struct {
-	Schema      int           `json:"schema"`
-	Source      string        `json:"source"`
-	Model       string        `json:"model"`
-	Provider    string        `json:"provider"`
-	Frames      int           `json:"frames"`
-	Scored      int           `json:"scored"`
-	Failed      int           `json:"failed"`
-	SourceError string        `json:"source_error,omitempty"`
-	All         MeanMetrics   `json:"all"`
-	Dynamic     MeanMetrics   `json:"dynamic"`
-	Static      MeanMetrics   `json:"static"`
-	RatioMean   float64       `json:"scale_ratio_mean"`
-	RatioStd    float64       `json:"scale_ratio_std"`
-	Pose        *PoseResult   `json:"pose,omitempty"`
-	Latency     LatencyResult `json:"latency"`
-	ByDistance  []DistanceBin `json:"absrel_by_distance"`
+	Schema      int             `json:"schema"`
+	Source      string          `json:"source"`
+	Model       string          `json:"model"`
+	Provider    string          `json:"provider"`
+	Frames      int             `json:"frames"`
+	Scored      int             `json:"scored"`
+	Failed      int             `json:"failed"`
+	SourceError string          `json:"source_error,omitempty"`
+	All         MeanMetrics     `json:"all"`
+	Dynamic     MeanMetrics     `json:"dynamic"`
+	Static      MeanMetrics     `json:"static"`
+	RatioMean   float64         `json:"scale_ratio_mean"`
+	RatioStd    float64         `json:"scale_ratio_std"`
+	Pose        *PoseResult     `json:"pose,omitempty"`
+	ScaleFit    *ScaleFitResult `json:"scale_fit,omitempty"`
+	Latency     LatencyResult   `json:"latency"`
+	ByDistance  []DistanceBin   `json:"absrel_by_distance"`
 }
 
 func (r *Result) jsonView() resultsJSON {
 	return resultsJSON{Schema: resultsSchemaV1, Source: r.Source, Model: r.Model, Provider: r.Provider, Frames: r.Frames,
 		Scored: r.Scored, Failed: r.Failed, SourceError: r.SourceError, All: r.All, Dynamic: r.Dynamic, Static: r.Static,
-		RatioMean: finiteOr0(r.RatioMean), RatioStd: finiteOr0(r.RatioStd), Pose: r.Pose, Latency: r.Latency, ByDistance: r.ByDistance}
+		RatioMean: finiteOr0(r.RatioMean), RatioStd: finiteOr0(r.RatioStd), Pose: r.Pose, ScaleFit: r.ScaleFit, Latency: r.Latency, ByDistance: r.ByDistance}
 }
 
 func finiteOr0(v float64) float64 {
@@ -83,6 +84,10 @@ func (r *Result) Summary() string {
 		row("static", r.Static)
 		row("dynamic", r.Dynamic)
 		fmt.Fprintf(&b, "scale ratio (GT/pred) %.3f ± %.3f\n", r.RatioMean, r.RatioStd)
+	}
+	if f := r.ScaleFit; f != nil {
+		fmt.Fprintf(&b, "scale fit: %d frames fresh, %d held; %.0f %% of samples within the fit; scale %.4g ± %.2g, shift %.4g ± %.2g\n",
+			f.Fresh, f.Held, 100*f.InlierFraction, f.ScaleMean, f.ScaleStd, f.ShiftMean, f.ShiftStd)
 	}
 	if r.Pose != nil {
 		fmt.Fprintf(&b, "ego-motion: ATE %.3f m (Sim(3), scale %.3f), RPE %.3f m / %.3f° per frame over %d frames\n",
@@ -160,12 +165,13 @@ func writeFramesCSV(path string, rows []FrameRow) error {
 		return err
 	}
 	w := csv.NewWriter(f)
-	w.Write([]string{"index", "name", "stamp", "latency_ms", "scale", "ratio", "scored", "abs_rel", "sq_rel", "rmse", "rmse_log", "a1", "a2", "a3", "dyn_abs_rel", "dyn_pixels", "error"})
+	w.Write([]string{"index", "name", "stamp", "latency_ms", "scale", "ratio", "scored", "abs_rel", "sq_rel", "rmse", "rmse_log", "a1", "a2", "a3", "dyn_abs_rel", "dyn_pixels", "shift", "fit", "fit_inliers", "fit_points", "error"})
 	g := func(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
 	for _, r := range rows {
 		w.Write([]string{strconv.Itoa(r.Index), r.Name, strconv.FormatFloat(r.Stamp, 'f', 6, 64), g(r.LatencyMS), g(r.Scale), g(r.Ratio),
 			strconv.FormatBool(r.Scored), g(r.All.AbsRel), g(r.All.SqRel), g(r.All.RMSE), g(r.All.RMSELog), g(r.All.Delta1),
-			g(r.All.Delta2), g(r.All.Delta3), g(r.Dyn.AbsRel), strconv.Itoa(r.Dyn.Pixels), r.Err})
+			g(r.All.Delta2), g(r.All.Delta3), g(r.Dyn.AbsRel), strconv.Itoa(r.Dyn.Pixels), g(r.Shift), r.Fit,
+			strconv.Itoa(r.Inliers), strconv.Itoa(r.FitPoints), r.Err})
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {

@@ -32,10 +32,68 @@ type FrameRow struct {
 	Stamp     float64 // seconds
 	LatencyMS float64
 	Scale     float64 // the pipeline's metric scale
+	Shift     float64 // an affine model's fitted shift
+	Fit       string  // camera_height/sparse_depth fits: "fresh", "held" or "" (none)
+	Inliers   int     // samples within the fit, of FitPoints
+	FitPoints int
 	Ratio     float64 // the protocol's alignment ratio
 	Scored    bool
 	All, Dyn  DepthMetrics
 	Err       string
+}
+
+// ScaleFitResult summarises the per-frame scale fits: how many frames had a fresh fit, how many
+// held an earlier one, and how well the fits agreed with their samples.
+type ScaleFitResult struct {
+	Fresh          int     `json:"fresh_frames"`
+	Held           int     `json:"held_frames"`
+	InlierFraction float64 `json:"mean_inlier_fraction"`
+	ScaleMean      float64 `json:"scale_mean"`
+	ScaleStd       float64 `json:"scale_std"`
+	ShiftMean      float64 `json:"shift_mean"`
+	ShiftStd       float64 `json:"shift_std"`
+}
+
+// summariseFits builds the ScaleFitResult of the rows, nil when no frame had a fit.
+func summariseFits(rows []FrameRow) *ScaleFitResult {
+	var r ScaleFitResult
+	var scales, shifts []float64
+	frac, n := 0.0, 0
+	for _, row := range rows {
+		switch row.Fit {
+		case "fresh":
+			r.Fresh++
+			if row.FitPoints > 0 {
+				frac += float64(row.Inliers) / float64(row.FitPoints)
+				n++
+			}
+		case "held":
+			r.Held++
+		default:
+			continue
+		}
+		scales, shifts = append(scales, row.Scale), append(shifts, row.Shift)
+	}
+	if len(scales) == 0 {
+		return nil
+	}
+	if n > 0 {
+		r.InlierFraction = frac / float64(n)
+	}
+	r.ScaleMean, r.ScaleStd = meanStd(scales)
+	r.ShiftMean, r.ShiftStd = meanStd(shifts)
+	return &r
+}
+
+func meanStd(v []float64) (mean, std float64) {
+	for _, x := range v {
+		mean += x
+	}
+	mean /= float64(len(v))
+	for _, x := range v {
+		std += (x - mean) * (x - mean)
+	}
+	return mean, math.Sqrt(std / float64(len(v)))
 }
 
 // DistanceBin is the AbsRel of all scored pixels whose GT depth falls in [From, To).
@@ -82,6 +140,7 @@ type Result struct {
 	All, Dynamic, Static MeanMetrics
 	RatioMean, RatioStd  float64
 	Pose                 *PoseResult
+	ScaleFit             *ScaleFitResult // per-frame scale fits (camera_height of affine models, sparse_depth)
 	Latency              LatencyResult
 	ByDistance           []DistanceBin
 
@@ -160,7 +219,13 @@ func Run(src Source, p *pipeline.Pipeline, cfg RunConfig) (*Result, error) {
 			continue
 		}
 		row.LatencyMS = float64(pr.Timings.Total.Microseconds()) / 1000
-		row.Scale = pr.Scale
+		row.Scale, row.Shift = pr.Scale, pr.Shift
+		if a := pr.Affine; a.Source != "" {
+			row.Fit, row.Inliers, row.FitPoints = "held", a.Fit.Inliers, a.Fit.Points
+			if a.Fresh {
+				row.Fit = "fresh"
+			}
+		}
 		res.LatencyMSs = append(res.LatencyMSs, row.LatencyMS)
 		arrivals = append(arrivals, stamp-firstStamp)
 		if f.GTPose != nil {
@@ -228,6 +293,7 @@ func Run(src Source, p *pipeline.Pipeline, cfg RunConfig) (*Result, error) {
 		}
 	}
 	res.Latency = latencyOf(res.LatencyMSs, arrivals, wall)
+	res.ScaleFit = summariseFits(res.Rows)
 	return res, nil
 }
 
