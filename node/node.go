@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"os"
 	"path/filepath"
 	"sync"
@@ -77,7 +76,9 @@ type Node struct {
 	sparseBuf    []byte
 	sparseCloud  msgs.PointCloud2
 	sparseImage  msgs.Image
-	sparsePts    []pipeline.SparsePoint
+	sparsePts    []pipeline.SparsePoint // the newest decoded samples, until a frame uses them
+	sparseStamp  msgs.Time
+	sparseHave   bool
 	sparseFrom   pipeline.Rigid // camera_from_sensor for clouds
 	unscaled     string         // the last "no metric scale yet" reason logged
 
@@ -368,14 +369,34 @@ func (n *Node) processFrame() time.Duration {
 // takeSparse hands the pipeline the newest sparse depth message when it is recent enough for the
 // frame stamped at; otherwise the pipeline keeps its last fit and says so.
 func (n *Node) takeSparse(at msgs.Time, cam *calibration.Camera, compressed bool) {
+	if n.takeSparseMessage(cam, compressed) {
+		return
+	}
+	if !n.sparseHave {
+		return
+	}
+	maxAge := int64(n.params.SparseMaxAge * 1e9)
+	switch d := at.Nanos() - n.sparseStamp.Nanos(); {
+	case d > maxAge: // too old for this frame, and for every later one
+		n.sparseHave = false
+	case d >= -maxAge:
+		n.pipe.SetSparseDepth(n.sparsePts)
+		n.sparseHave = false // a message is used for one frame; later frames wait for the next
+	}
+	// Otherwise it is stamped after this frame: keep it for the frame it belongs to.
+}
+
+// takeSparseMessage decodes a newly arrived sparse depth message into n.sparsePts; it reports
+// true when the message was bad (logged and counted).
+func (n *Node) takeSparseMessage(cam *calibration.Camera, compressed bool) bool {
 	var ok bool
 	if n.sparseBuf, _, ok = n.sparse.Take(n.sparseBuf); !ok || len(n.sparseBuf) == 0 {
-		return
+		return false
 	}
 	w, h := int(n.img.Width), int(n.img.Height)
 	if compressed {
 		if w, h = n.pipe.LastSourceSize(); w == 0 {
-			return // the first compressed frame: its size is known after decoding
+			return false // the first compressed frame: its size is known after decoding
 		}
 	}
 	var stamp msgs.Time
@@ -395,14 +416,11 @@ func (n *Node) takeSparse(at msgs.Time, cam *calibration.Camera, compressed bool
 	if err != nil {
 		n.stats.Failure(fmt.Errorf("sparse depth on %s: %w", n.params.SparseTopic, err))
 		n.log.Warn("sparse depth dropped", "topic", n.params.SparseTopic, "err", err)
-		return
+		n.sparseHave = false
+		return true
 	}
-	if age := math.Abs(float64(at.Nanos()-stamp.Nanos())) / 1e9; age > n.params.SparseMaxAge {
-		return // too old (or from the future) for this frame: the pipeline holds its fit
-	}
-	n.pipe.SetSparseDepth(n.sparsePts)
-	// A message is used for one frame; later frames wait for the next one.
-	n.sparseBuf = n.sparseBuf[:0]
+	n.sparseStamp, n.sparseHave = stamp, true
+	return false
 }
 
 func (n *Node) fail(err error) {

@@ -38,6 +38,7 @@ type AffineScaler struct {
 	ground   *GroundTargets // camera_height only
 	xs, ys   []float32
 	ratios   []float64
+	last     AffineResult // the last accepted fit, reported while it is held
 }
 
 // NewAffineScaler builds the scaler for cfg's scale mode and the model's output kind.
@@ -65,6 +66,7 @@ func NewAffineScaler(cfg Config, kind OutputKind) (*AffineScaler, error) {
 func (a *AffineScaler) Reset() {
 	a.fitter.Reset()
 	a.smoother.Reset()
+	a.last = AffineResult{}
 }
 
 // Current is the smoothed fit, if any.
@@ -117,6 +119,7 @@ func (a *AffineScaler) Update(out []float32, w, h int, intr calibration.Intrinsi
 		return est
 	}
 	est.Fresh = true
+	a.last = est.Fit
 	return est
 }
 
@@ -132,6 +135,7 @@ func (a *AffineScaler) target(z float32) float32 {
 func (a *AffineScaler) hold(est AffineEstimate, why string) AffineEstimate {
 	est.Scale, est.Shift, est.Valid = a.smoother.Current()
 	if est.Valid {
+		est.Fit = a.last // this frame has none: report the one being held
 		est.Note = why + "; holding the last fit"
 	} else {
 		est.Note = why + "; no fit yet"
