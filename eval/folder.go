@@ -17,14 +17,14 @@ import (
 	"github.com/ssmde/ssmde/msgs"
 )
 
-// Sub-folders of a KITTI-raw-like sequence as `ssmde sim` writes it.
+// Sub-folders of a KITTI-raw-like sequence (fileio/sequence.go has the layout).
 const (
-	folderImages = "image_02/data"
-	folderDepth  = "proj_depth/groundtruth/image_02"
-	folderMask   = "motion_mask"
-	folderPoses  = "poses.txt"
-	folderCamera = "camera.yaml"
-	folderStamps = "timestamps.txt"
+	folderImages = fileio.SeqImageDir
+	folderDepth  = fileio.SeqDepthDir
+	folderMask   = fileio.SeqMaskDir
+	folderPoses  = fileio.SeqPosesFile
+	folderCamera = fileio.SeqCameraFile
+	folderStamps = fileio.SeqStampsFile
 )
 
 // FolderSource reads a KITTI-raw-like sequence folder: images, 16-bit depth PNGs in mm, motion
