@@ -299,6 +299,9 @@ func topicList(info *bag.Info) string {
 // Len is the number of image messages.
 func (s *BagSource) Len() int { return s.count }
 
+// Topics are the topics the source reads, "auto" resolved.
+func (s *BagSource) Topics() BagTopics { return s.topics }
+
 // Name is the recording's path.
 func (s *BagSource) Name() string { return s.name }
 

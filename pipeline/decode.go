@@ -8,6 +8,7 @@ import (
 
 	"gocv.io/x/gocv"
 
+	"github.com/ssmde/ssmde/calibration"
 	"github.com/ssmde/ssmde/msgs"
 )
 
@@ -562,6 +563,25 @@ func wrapRGB(im *RGBImage) (gocv.Mat, error) {
 		return gocv.Mat{}, fmt.Errorf("rgb image: size %dx%d with %d bytes of pixels", im.W, im.H, len(im.Pix))
 	}
 	return gocv.NewMatFromBytes(im.H, im.W, gocv.MatTypeCV8UC3, im.Pix[:3*im.W*im.H])
+}
+
+// RectifyInto undistorts src with rm into dst, an OpenCV Mat the caller owns and reuses, and
+// returns the rectified image, which aliases dst's memory until dst's next use.
+func RectifyInto(rm *calibration.RectifyMap, src *RGBImage, dst *gocv.Mat) (RGBImage, error) {
+	srcMat, err := wrapRGB(src)
+	if err != nil {
+		return RGBImage{}, err
+	}
+	err = rm.Remap(srcMat, dst)
+	srcMat.Close()
+	if err != nil {
+		return RGBImage{}, err
+	}
+	pix, err := dst.DataPtrUint8()
+	if err != nil {
+		return RGBImage{}, fmt.Errorf("rectify: %w", err)
+	}
+	return RGBImage{W: dst.Cols(), H: dst.Rows(), Pix: pix}, nil
 }
 
 // rect is image.Rect, kept here so callers of wrapRGB read naturally.

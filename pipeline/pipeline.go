@@ -140,6 +140,10 @@ type Result struct {
 	Intrinsics    calibration.Intrinsics
 	HasIntrinsics bool
 
+	// Raw is the network's own output on the same grid as Depth, before any conversion or scale
+	// (what `ssmde teacher` records as pseudo-depth).
+	Raw []float32
+
 	DepthImage msgs.Image      // 32FC1 or 16UC1 (REP 118)
 	DepthInfo  msgs.CameraInfo // intrinsics of DepthImage (zero K without intrinsics)
 	Points     *msgs.PointCloud2
@@ -492,20 +496,11 @@ func (p *Pipeline) process(header msgs.Header, cam *calibration.Camera, start ti
 			if err != nil {
 				return nil, err
 			}
-			srcMat, err := wrapRGB(src)
+			rect, err := RectifyInto(rm, src, &p.rectified)
 			if err != nil {
 				return nil, err
 			}
-			err = rm.Remap(srcMat, &p.rectified)
-			srcMat.Close()
-			if err != nil {
-				return nil, err
-			}
-			pix, err := p.rectified.DataPtrUint8()
-			if err != nil {
-				return nil, fmt.Errorf("rectify: %w", err)
-			}
-			src = &RGBImage{W: p.rectified.Cols(), H: p.rectified.Rows(), Pix: pix}
+			src = &rect
 			srcIntr = rm.Intrinsics
 		} else {
 			srcIntr = cam.PublishedIntrinsics()
@@ -579,6 +574,7 @@ func (p *Pipeline) process(header msgs.Header, cam *calibration.Camera, start ti
 	}
 	res.Depth, p.raw = res.Depth[:n], p.raw[:n]
 	res.Width, res.Height = gw, gh
+	res.Raw = p.raw
 	ow, oh := p.model.Depth.OutputSize()
 	if err := p.resampler.Prepare(ow, oh, geom.tensorW, geom.tensorH, geom.offX, geom.offY, gw, gh); err != nil {
 		return nil, err

@@ -24,11 +24,13 @@ type command struct {
 var commands = map[string]command{
 	"bag":     {"inspect and convert recordings (bag info FILE|DIR, bag convert IN OUT)", runBag},
 	"bench":   {"time the pipeline beside a bare ONNX Runtime Run of the same model", runBench},
+	"dataset": {"turn a recording into a training folder for the recipe (skips a standing camera, splits train/val by time)", runDataset},
 	"eval":    {"replay a recording through the pipeline and score it against ground truth", runEval},
 	"infer":   {"depth, point cloud and poses for image files", runInfer},
 	"models":  {"inspect a model folder, or build its TensorRT engines ahead of time", runModels},
 	"node":    {"run the depth node over ROS 2 (ros2 run ssmde ssmde --ros-args ...)", runNode},
 	"sim":     {"render synthetic driving scenes with ground truth", runSim},
+	"teacher": {"run a depth network over a training folder and write the pseudo-depth the recipe learns from", runTeacher},
 	"version": {"print the version", func([]string, io.Writer, io.Writer) error { fmt.Println("ssmde", version); return nil }},
 }
 
