@@ -35,25 +35,24 @@ type datasetOptions struct {
 // datasetSummary is what dataset.yaml records and the command prints: what was kept and why the
 // rest was not.
 type datasetSummary struct {
-	Source          string   `yaml:"source"`
-	ImageTopic      string   `yaml:"image_topic"`
-	Size            string   `yaml:"image_size"`
-	Rectified       bool     `yaml:"rectified"`
-	Frames          int      `yaml:"frames_read"`
-	Train           int      `yaml:"train_frames"`
-	Val             int      `yaml:"val_frames"`
-	TrainScenes     int      `yaml:"train_scenes"`
-	ValScenes       int      `yaml:"val_scenes"`
-	WithDepth       int      `yaml:"frames_with_ground_truth_depth"`
-	SkippedStill    int      `yaml:"skipped_camera_still"`
-	SkippedGap      int      `yaml:"skipped_train_val_gap"`
-	SkippedEvery    int      `yaml:"skipped_every"`
-	ValFrom         string   `yaml:"val_from_stamp"`
-	StillCriterion  string   `yaml:"still_criterion"`
-	SceneBreaks     int      `yaml:"scene_breaks"`
-	Notes           []string `yaml:"notes,omitempty"`
-	Command         string   `yaml:"command"`
-	trainDir, valDi string
+	Source         string   `yaml:"source"`
+	ImageTopic     string   `yaml:"image_topic"`
+	Size           string   `yaml:"image_size"`
+	Rectified      bool     `yaml:"rectified"`
+	Frames         int      `yaml:"frames_read"`
+	Train          int      `yaml:"train_frames"`
+	Val            int      `yaml:"val_frames"`
+	TrainScenes    int      `yaml:"train_scenes"`
+	ValScenes      int      `yaml:"val_scenes"`
+	WithDepth      int      `yaml:"frames_with_ground_truth_depth"`
+	SkippedStill   int      `yaml:"skipped_camera_still"`
+	SkippedGap     int      `yaml:"skipped_train_val_gap"`
+	SkippedEvery   int      `yaml:"skipped_every"`
+	ValFrom        string   `yaml:"val_from_stamp"`
+	StillCriterion string   `yaml:"still_criterion"`
+	SceneBreaks    int      `yaml:"scene_breaks"`
+	Notes          []string `yaml:"notes,omitempty"`
+	Command        string   `yaml:"command"`
 }
 
 // sceneWriter fills one split (train or val) with scene folders; a scene ends at a gap in time.
@@ -403,6 +402,9 @@ func buildDataset(src *eval.BagSource, total int, path, dir string, fixedCam *ca
 			sum.Train++
 			lastTrainStamp = f.Stamp
 		} else {
+			if sum.Val == 0 {
+				sum.ValFrom = f.Stamp.GoTime().Format(time.RFC3339Nano)
+			}
 			sum.Val++
 		}
 		last, cur = cur, last

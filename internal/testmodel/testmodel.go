@@ -99,3 +99,15 @@ func RunReference(t testing.TB, args ...string) {
 		t.Fatalf("PyTorch reference failed: %v\n%s", err, out)
 	}
 }
+
+// RecipeCommand is the recipe's Python (`python3 args...`) run from models/recipe, so that
+// `-c "import ssmde_recipe ..."` works; the caller runs it.
+func RecipeCommand(t testing.TB, args ...string) *exec.Cmd {
+	t.Helper()
+	if _, err := os.Stat(Python); err != nil {
+		t.Fatalf("testmodel: %s not found; run `make setup` (it installs python3-torch)", Python)
+	}
+	cmd := exec.Command(Python, args...)
+	cmd.Dir = RecipeDir(t)
+	return cmd
+}

@@ -15,7 +15,9 @@ from typing import Optional, Tuple
 import yaml
 
 CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "configs")
-PRESETS = ("photometric", "pseudo", "forgetting", "teacher", "full")
+ABLATION_PRESETS = ("photometric", "pseudo", "forgetting", "teacher", "full")   # same budget, one switch each
+PRESETS = ABLATION_PRESETS + ("kitti",)   # kitti: full SS-MDE at Monodepth2's KITTI budget (a GPU run)
+PSEUDO_KINDS = ("auto", "disparity", "depth", "affine_disparity", "affine_depth")
 
 
 @dataclass
@@ -25,6 +27,11 @@ class TrainConfig:
     data_format: str = "auto"            # auto | kitti | nyu | video
     val_data: str = ""                   # separate validation root ("" = split scenes of `data`)
     val_fraction: float = 0.25           # fraction of scenes (the last ones) held out when val_data is ""
+    split_dir: str = ""                  # Monodepth2 split folder (kitti only): train_files.txt, val_files.txt
+                                         # (optional), lines "DATE/DRIVE_sync 0000000123 l|r" relative to `data`;
+                                         # train/val take exactly the listed frames (datasets/splits.py). Training
+                                         # or validating on a drive of test_files.txt / eigen_test_files.txt in the
+                                         # same folder is refused. Excludes val_data and val_fraction.
     frame_offsets: Tuple[int, ...] = (-1, 1)   # source frames relative to the target t
     width: int = 320
     height: int = 96
@@ -38,10 +45,15 @@ class TrainConfig:
     contrast: float = 0.2
     saturation: float = 0.2
     hue: float = 0.1
-    num_workers: int = 0
+    num_workers: int = -1                # DataLoader workers; -1 = auto: min(4, CPUs per rank) on CUDA, 0 on CPU
 
     # --- model (ModelConfig) --------------------------------------------------------------------
     encoder: str = "lite"
+    pretrained: bool = False             # resnet encoders start from torchvision's ImageNet weights, read from
+                                         # torch's hub cache ($TORCH_HOME/hub/checkpoints, default
+                                         # ~/.cache/torch/hub/checkpoints, e.g. resnet18-f37072fd.pth); never
+                                         # downloaded: a missing file is an error naming it. The pose net's
+                                         # 6-channel conv1 is cat([w, w], 1) / 2 (Monodepth2).
     min_depth: float = 0.1
     max_depth: float = 100.0
     scales: Tuple[int, ...] = (0, 1, 2, 3)
@@ -57,6 +69,9 @@ class TrainConfig:
     seed: int = 0
     threads: int = 0                     # torch.set_num_threads (0 = leave torch's default)
     device: str = "cpu"                  # cpu | cuda | cuda:N
+    amp: bool = False                    # CUDA mixed precision: the nets' forward passes under torch.autocast
+                                         # (float16), losses in float32, GradScaler. Refused on the CPU.
+    sync_batchnorm: bool = True          # under DDP on CUDA (WORLD_SIZE > 1): BatchNorm -> SyncBatchNorm
 
     # --- photometric loss  L_ph = α (1−SSIM)/2 + (1−α) |I_t − I_s→t| ------------------------------
     ssim_alpha: float = 0.85             # α
@@ -70,8 +85,15 @@ class TrainConfig:
     # --- pseudo-depth supervision (relative-depth net; L_ps weight w_ps(e)) ----------------------
     pseudo_source: str = "none"          # none | standin | files | torchscript
     pseudo_path: str = ""                # files: sub-folder of each scene; torchscript: module file
-    pseudo_kind: str = "disparity"       # what the source gives: disparity (inverse depth) | depth
-    pseudo_loss: str = "ssi"             # ssi (MiDaS LSQ scale+shift in disparity, MSE) | ranking
+    pseudo_kind: str = "auto"            # what the source gives (losses.pseudo_space says where it is compared):
+                                         #   disparity, affine_disparity (MiDaS, Depth Anything): disparity space;
+                                         #   depth (metric or up to scale): inverted to disparity;
+                                         #   affine_depth (LeReS): compared in depth space (an affine map of
+                                         #   depth is not one of disparity).
+                                         # auto: files take `kind:` from SCENE/<pseudo_path>/pseudo.yaml (written
+                                         # by `ssmde teacher`), else disparity. An explicit kind that differs
+                                         # from a pseudo.yaml is an error.
+    pseudo_loss: str = "ssi"             # ssi (MiDaS-normalised MAE, scale+shift invariant) | ranking
     pseudo_weight: float = 0.0           # w0 (0 disables the term)
     pseudo_region: str = "automask"      # all | automask | static (automask ∧ low residual error)
     static_error_ratio: float = 2.0      # static: min reprojection error ≤ ratio × its image mean
@@ -117,7 +139,7 @@ class TrainConfig:
                 raise ValueError(f"{key} must be one of {', '.join(allowed)}; got {getattr(self, key)!r}")
         one_of("data_format", ("auto", "kitti", "nyu", "video"))
         one_of("pseudo_source", ("none", "standin", "files", "torchscript"))
-        one_of("pseudo_kind", ("disparity", "depth"))
+        one_of("pseudo_kind", PSEUDO_KINDS)
         one_of("pseudo_loss", ("ssi", "ranking"))
         one_of("pseudo_region", ("all", "automask", "static"))
         one_of("forget_schedule", ("none", "exponential", "linear", "step"))
@@ -133,6 +155,24 @@ class TrainConfig:
             raise ValueError("mask_filter filters the teacher prior: set teacher to ema or snapshot")
         if not 0.0 <= self.teacher_ema_decay < 1.0:
             raise ValueError("teacher_ema_decay must be in [0, 1)")
+        if self.pretrained and self.encoder == "lite":
+            raise ValueError("pretrained: ImageNet weights exist only for the resnet encoders, got encoder 'lite' "
+                             "(set encoder resnet18|resnet34|resnet50, or pretrained false)")
+        if self.amp and not str(self.device).startswith("cuda"):
+            raise ValueError(f"amp: mixed precision needs a CUDA device, got device {self.device!r} "
+                             "(set device cuda, or amp false: on the CPU training runs in float32)")
+        if self.num_workers < -1:
+            raise ValueError(f"num_workers must be -1 (auto) or >= 0, got {self.num_workers}")
+        if self.split_dir:
+            if self.val_data:
+                raise ValueError(f"split_dir {self.split_dir!r} takes the val frames from its val_files.txt; "
+                                 f"drop val_data {self.val_data!r}")
+            if self.data_format not in ("auto", "kitti"):
+                raise ValueError(f"split_dir is for KITTI raw folders; got data_format {self.data_format!r} "
+                                 "(set data_format kitti or auto)")
+        if self.pseudo_source == "standin" and self.pseudo_kind not in ("auto", "disparity", "affine_disparity"):
+            raise ValueError(f"pseudo_source standin gives affine disparity; pseudo_kind {self.pseudo_kind!r} "
+                             "does not apply (set pseudo_kind auto)")
         return self
 
     def to_dict(self):
