@@ -193,3 +193,30 @@ func TestRPE(t *testing.T) {
 		t.Fatalf("half-scale trajectory has RPE %v", tr)
 	}
 }
+
+// Ground truth beyond 16-bit millimetres comes as float32 .npy in metres.
+func TestFolderReadsNPYGroundTruth(t *testing.T) {
+	dir := t.TempDir()
+	if err := fileio.PrepareSequence(dir, true, false); err != nil {
+		t.Fatal(err)
+	}
+	rgb := make([]byte, 3*4*2)
+	if err := fileio.WriteSequenceFrame(dir, 0, rgb, 4, 2, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	gt := []float32{1, 2, 70, 79.5, 0, 3, 4, 5}
+	if err := fileio.WriteNPYFile(filepath.Join(dir, fileio.SeqDepthDir, "0000000000.npy"), []int{2, 4}, gt); err != nil {
+		t.Fatal(err)
+	}
+	src, err := OpenFolder(dir, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := src.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.GTW != 4 || f.GTH != 2 || f.GTDepth[3] != 79.5 {
+		t.Fatalf("GT %dx%d %v", f.GTW, f.GTH, f.GTDepth)
+	}
+}

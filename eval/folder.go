@@ -2,10 +2,12 @@ package eval
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"image"
 	"image/png"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -27,7 +29,8 @@ const (
 	folderStamps = fileio.SeqStampsFile
 )
 
-// FolderSource reads a KITTI-raw-like sequence folder: images, 16-bit depth PNGs in mm, motion
+// FolderSource reads a KITTI-raw-like sequence folder: images, 16-bit depth PNGs in mm (or float32
+// .npy in metres), motion
 // masks, poses.txt (KITTI odometry format) and camera.yaml. Missing GT parts are simply absent.
 type FolderSource struct {
 	dir    string
@@ -62,7 +65,7 @@ func OpenFolder(dir string, fps float64) (*FolderSource, error) {
 	sort.Strings(s.images)
 	if cam, err := calibration.LoadYAML(filepath.Join(dir, folderCamera)); err == nil {
 		s.cam = &cam
-	} else if !os.IsNotExist(err) {
+	} else if !errors.Is(err, fs.ErrNotExist) { // a folder without camera.yaml has no intrinsics
 		return nil, err
 	}
 	if f, err := os.Open(filepath.Join(dir, folderPoses)); err == nil {
@@ -106,6 +109,16 @@ func (s *FolderSource) Next() (*Frame, error) {
 		if f.GTDepth, f.GTW, f.GTH, err = fileio.ReadDepthPNG(depthPath, 0.001); err != nil {
 			return nil, err
 		}
+	} else if npyPath := strings.TrimSuffix(depthPath, ".png") + ".npy"; fileExists(npyPath) {
+		// Float metres, for depths beyond 16-bit millimetres' 65.5 m (KITTI's LiDAR reaches 80 m).
+		shape, d, err := fileio.ReadNPYFile(npyPath)
+		if err != nil {
+			return nil, err
+		}
+		if len(shape) != 2 {
+			return nil, fmt.Errorf("%s: shape %v, want [height, width]", npyPath, shape)
+		}
+		f.GTDepth, f.GTH, f.GTW = d, shape[0], shape[1]
 	}
 	if maskPath := filepath.Join(s.dir, folderMask, name); fileExists(maskPath) && f.GTDepth != nil {
 		if f.Mask, err = readMask(maskPath, f.GTW, f.GTH); err != nil {
