@@ -11,15 +11,17 @@ from .networks import DepthDecoder, DepthExport, DepthNet, PoseNet, build_encode
 class SSMDE(nn.Module):
     """Container whose state_dict is weights.pt: ``depth.encoder.*``, ``depth.decoder.*``, ``pose.*``."""
 
-    def __init__(self, cfg: ModelConfig):
+    def __init__(self, cfg: ModelConfig, pretrained=False):
         super().__init__()
         cfg = cfg.resolved()
         self.cfg = cfg
-        enc = build_encoder(cfg.encoder)
+        self.pretrained = pretrained
+        enc = build_encoder(cfg.encoder, pretrained=pretrained)
         dec = DepthDecoder(enc.num_ch_enc, cfg.decoder_channels, cfg.scales,
                            pad=cfg.decoder_pad, act=cfg.decoder_act)
         self.depth = DepthNet(enc, dec)
-        self.pose = PoseNet(build_encoder(cfg.pose_encoder, num_input_images=2), cfg.pose_squeeze) if cfg.pose else None
+        self.pose = (PoseNet(build_encoder(cfg.pose_encoder, num_input_images=2, pretrained=pretrained),
+                             cfg.pose_squeeze) if cfg.pose else None)
 
     def depth_export(self):
         return DepthExport(self.depth.encoder, self.depth.decoder)
@@ -78,26 +80,34 @@ def seeded_init(model: SSMDE, seed: int, batch=4):
     BatchNorm statistics come from a batch of synthetic pictures so activations keep unit scale
     in eval mode, and the disparity heads are rescaled so outputs are neither constant nor saturated.
     The result depends only on the config and seed. Leaves the model in eval mode.
+    Encoders with ImageNet weights (``SSMDE(cfg, pretrained=True)``) keep their ImageNet BatchNorm
+    statistics; only the decoder's heads are calibrated on their features.
     """
     cfg = model.cfg
+    keep_encoders = getattr(model, "pretrained", False)
     gen = torch.Generator().manual_seed(seed + 1)
     images = calibration_images(2 * batch, cfg.height, cfg.width, gen)
-    _calibrate_batchnorm(model.depth.encoder, images[:batch])
+    if not keep_encoders:
+        _calibrate_batchnorm(model.depth.encoder, images[:batch])
     model.depth.eval()
     feats = model.depth.encoder(images[:batch])
     _calibrate_disp_heads(model.depth.decoder, feats)
-    if model.pose is not None:
+    if model.pose is not None and not keep_encoders:
         frames = torch.cat([images[:batch], images[batch:]], dim=1)
         _calibrate_batchnorm(model.pose.encoder, frames)
     model.eval()
     return model
 
 
-def build_model(cfg: ModelConfig, seed=None, state_dict=None):
-    """The nets of ``cfg`` in eval mode: from ``state_dict`` when given, else seeded_init(seed)."""
+def build_model(cfg: ModelConfig, seed=None, state_dict=None, pretrained=False):
+    """The nets of ``cfg`` in eval mode: from ``state_dict`` when given, else seeded_init(seed).
+
+    ``pretrained`` (resnet encoders, no state_dict): the encoders start from ImageNet weights in torch's
+    hub cache (networks.encoders.imagenet_state_dict; a missing file is an error naming it).
+    """
     seed = cfg.seed if seed is None else seed
     torch.manual_seed(seed)
-    model = SSMDE(cfg)
+    model = SSMDE(cfg, pretrained=pretrained and state_dict is None)
     if state_dict is not None:
         model.load_state_dict(state_dict, strict=True)
     else:

@@ -91,8 +91,27 @@ def smoothness(disp, image):
 
 # --- pseudo-depth supervision -----------------------------------------------------------------
 
+# Where each pseudo_kind (options.PSEUDO_KINDS) is compared with the prediction. A scale-and-shift
+# invariant loss is only invariant to the affine ambiguity of the space it is computed in: s·D + t of
+# depth is not an affine function of 1/D, and s/D + t is not one of D.
+#   disparity, affine_disparity (MiDaS, Depth Anything relative): 1/D ≈ s·p + t -> disparity space
+#   depth (metric, or up to scale): the source inverts it, 1/(s·D) = (1/s)·(1/D) -> disparity space
+#   affine_depth (LeReS): D ≈ s·p + t -> depth space
+PSEUDO_SPACES = {"auto": "disparity", "disparity": "disparity", "affine_disparity": "disparity",
+                 "depth": "disparity", "affine_depth": "depth"}
+
+
+def pseudo_space(kind):
+    """``"disparity"`` or ``"depth"``: the space in which a pseudo map of ``kind`` is compared."""
+    if kind not in PSEUDO_SPACES:
+        raise ValueError(f"pseudo_kind must be one of {', '.join(PSEUDO_SPACES)}; got {kind!r}")
+    return PSEUDO_SPACES[kind]
+
+
 def normalise_disparity(p, mask):
-    """MiDaS normalisation per image: p̂ = (p − median_M(p)) / mean_M|p − median_M(p)| over the mask."""
+    """MiDaS normalisation per image: p̂ = (p − median_M(p)) / mean_M|p − median_M(p)| over the mask.
+
+    (Named for disparity, its usual input; it applies to a map in any space, depth included.)"""
     out = torch.zeros_like(p)
     for i in range(p.shape[0]):
         m = mask[i] > 0
@@ -127,7 +146,8 @@ def align_scale_shift(pred, target, mask):
 
 
 def ssi_loss(pred_disp, pseudo_disp, mask):
-    """Scale-and-shift-invariant loss in disparity space (config ``pseudo_loss: ssi``).
+    """Scale-and-shift-invariant loss (config ``pseudo_loss: ssi``), in the space of its inputs:
+    disparity as written below, depth for an affine_depth source (``pseudo_loss`` picks).
 
     Both the predicted disparity d (1/depth) and the pseudo-disparity p are MiDaS-normalised per
     image over the mask (``normalise_disparity``: minus the median, divided by the mean absolute
@@ -153,7 +173,8 @@ def ranking_loss(pred_disp, pseudo_disp, mask, pairs=2048, margin=0.03, generato
     ℓ = +1 if r > margin, −1 if r < −margin, else 0 (equal). With x = ln d_i − ln d_j of the
     predicted disparity the loss is ln(1 + exp(−ℓ·x)) for ordered pairs and x² for equal pairs
     (Chen et al. 2016; Xian et al. 2020). Only the order of the pseudo-depth is used, so any
-    monotonic (in particular any positive affine) transform of it gives the same loss.
+    monotonic (in particular any positive affine) transform of it gives the same loss. In depth space
+    (affine_depth) the same formula runs on (D, p): the order of depth, the reverse of disparity's.
     """
     b = pred_disp.shape[0]
     total, count = pred_disp.new_zeros(()), 0
@@ -175,6 +196,29 @@ def ranking_loss(pred_disp, pseudo_disp, mask, pairs=2048, margin=0.03, generato
         total = total + loss.mean()
         count += 1
     return total / max(count, 1)
+
+
+def pseudo_loss(pred_depth, pseudo, mask, space="disparity", loss="ssi", pairs=2048, margin=0.03,
+                generator=None, pred_disp=None):
+    """The pseudo-depth term L_ps in the space of the pseudo map (``pseudo_space(kind)``).
+
+    pred_depth: the student's depth D [B,1,H,W]; pseudo: the pseudo map as the source gives it
+    (disparity-like for space "disparity", depth-like for "depth"); pred_disp: 1/D when already at
+    hand (else computed). ``loss`` "ssi" -> ``ssi_loss``, "ranking" -> ``ranking_loss``, both on
+    (D, pseudo) in depth space or (1/D, pseudo) in disparity space. So a pseudo map s·D + t gives
+    0 in depth space, and s/D + t gives 0 in disparity space.
+    """
+    if space == "depth":
+        pred = pred_depth
+    elif space == "disparity":
+        pred = pred_disp if pred_disp is not None else 1.0 / pred_depth.clamp_min(1e-8)
+    else:
+        raise ValueError(f"pseudo-depth space must be disparity or depth, got {space!r}")
+    if loss == "ssi":
+        return ssi_loss(pred, pseudo, mask)
+    if loss == "ranking":
+        return ranking_loss(pred, pseudo, mask, pairs, margin, generator)
+    raise ValueError(f"pseudo_loss must be ssi or ranking, got {loss!r}")
 
 
 def forgetting_weight(w0, epoch, schedule="none", factor=0.8, epochs=10.0, step=5.0):

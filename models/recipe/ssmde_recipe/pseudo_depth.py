@@ -4,15 +4,20 @@ SS-MDE takes pseudo-depth from a pretrained relative-depth network (LeReS in the
 bundled (no downloads), and Debian's Python has no onnxruntime, so a source is one of:
 
 - ``files``: precomputed maps per frame, ``SCENE/<pseudo_path>/<frame stem>.npy`` (float, H×W) or
-  ``.png`` (16-bit), written offline by any runtime (e.g. LeReS/MiDaS exported to ONNX and run with
-  onnxruntime elsewhere). Any scale and shift; ``pseudo_kind`` says disparity or depth.
+  ``.png`` (16-bit), written offline by any runtime: `ssmde teacher` (any relative or metric depth
+  net), or LeReS/MiDaS run elsewhere. Any scale and shift. ``SCENE/<pseudo_path>/pseudo.yaml``
+  (``kind:`` affine_disparity | affine_depth | disparity | depth, ``model:``, ``source:``) says what
+  the maps are; without it ``pseudo_kind`` does (auto: disparity).
 - ``torchscript``: a ``torch.jit`` module file (or, from Python, any nn.Module) mapping RGB
   [B,3,H,W] in [0, 1] to [B,1,H,W] (or [B,H,W]); it runs on the un-jittered training batch.
 - ``standin``: ``StandInRelativeDepth``, a **stand-in** for synthetic data that has ground truth
   but no relative-depth network. It is not a network and must not be used to report results on
   real data: it reads the GT depth.
 
-Maps are returned as disparity-like values (larger = nearer); NaN marks pixels without a value.
+Maps are returned in the space their loss uses (losses.pseudo_space): disparity-like (larger =
+nearer) for the disparity kinds and for ``depth`` (inverted here), depth-like for ``affine_depth``
+(an affine map of depth is not one of disparity, so it is not inverted). NaN marks pixels without
+a value.
 Precompute files with
 
     python3 -m ssmde_recipe.pseudo_depth --data ROOT --source standin|torchscript:FILE \
@@ -109,7 +114,18 @@ class StandInRelativeDepth:
         return (disp + shift)[0, 0].numpy().astype(np.float32)
 
 
-def _to_disparity(x, kind):
+KINDS = ("disparity", "depth", "affine_disparity", "affine_depth")
+META = "pseudo.yaml"
+
+
+def effective_kind(kind):
+    """The kind a source works with: ``auto`` (nothing said) means disparity."""
+    return "disparity" if kind in ("auto", "", None) else kind
+
+
+def _to_space(x, kind):
+    """A raw map of ``kind`` in the space its loss uses (losses.pseudo_space): only ``depth`` is inverted;
+    affine_depth stays depth (1/(s·D + t) is not affine in 1/D), the disparity kinds stay as they are."""
     x = np.asarray(x, dtype=np.float32)
     if kind == "depth":
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -117,14 +133,86 @@ def _to_disparity(x, kind):
     return x
 
 
+def read_meta(folder):
+    """``folder/pseudo.yaml`` as a dict (None when absent): ``kind`` (one of KINDS) required, ``model`` and
+    ``source`` strings (what `ssmde teacher` writes; other keys are kept and ignored)."""
+    path = os.path.join(folder, META)
+    if not os.path.exists(path):
+        return None
+    import yaml
+    with open(path) as f:
+        d = yaml.safe_load(f) or {}
+    if not isinstance(d, dict) or "kind" not in d:
+        raise ValueError(f"{path}: expected a mapping with kind: one of {', '.join(KINDS)}")
+    if d["kind"] not in KINDS:
+        raise ValueError(f"{path}: kind must be one of {', '.join(KINDS)}; got {d['kind']!r}")
+    return d
+
+
+def write_meta(folder, kind, model, source):
+    import yaml
+    with open(os.path.join(folder, META), "w") as f:
+        yaml.safe_dump({"kind": kind, "model": str(model), "source": str(source)}, f, sort_keys=False)
+
+
+def resolve_kind(option, metas):
+    """The kind of a run's pseudo maps from the ``pseudo_kind`` option and the scenes' pseudo.yaml files.
+
+    metas: list of (path, dict or None), one per scene. Every pseudo.yaml must agree; an explicit option
+    (not ``auto``) that differs from one is an error naming both; scenes without a pseudo.yaml take the
+    option (auto: disparity), and must then agree with those that have one. Returns (kind, note).
+    """
+    said = [(p, m["kind"]) for p, m in metas if m is not None]
+    missing = [p for p, m in metas if m is None]
+    if option not in ("auto", "", None):
+        for p, k in said:
+            if k != option:
+                raise ValueError(f"pseudo_kind {option!r} conflicts with kind {k!r} in {os.path.join(p, META)} "
+                                 "(drop the option or set pseudo_kind auto to use the file's)")
+    kinds = sorted(set(k for _, k in said))
+    if len(kinds) > 1:
+        first = {k: p for p, k in reversed(said)}
+        raise ValueError("pseudo.yaml kinds differ between scenes: " + ", ".join(
+            f"{k} in {os.path.join(first[k], META)}" for k in kinds) + " (regenerate them with one teacher)")
+    if not kinds:
+        kind = effective_kind(option)
+        return kind, (f"kind {kind} from pseudo_kind" if option not in ("auto", "", None)
+                      else "no pseudo.yaml: kind disparity (pseudo_kind auto)")
+    kind = kinds[0]
+    if missing and effective_kind(option) != kind:
+        raise ValueError(f"{os.path.join(said[0][0], META)} says kind {kind!r} but {missing[0]} has no {META} "
+                         f"(its maps would be taken as {effective_kind(option)!r}); write one there or set "
+                         f"pseudo_kind {kind}")
+    models = sorted(set(str(m.get("model", "?")) for _, m in metas if m is not None))
+    return kind, (f"kind {kind} from {len(said)} {META} file(s) (model {', '.join(models)})"
+                  + ("" if option in ("auto", "", None) else f", as pseudo_kind says"))
+
+
 class FileSource:
-    """Precomputed maps: SCENE/<subdir>/<stem>.npy or .png (16-bit PNG values are used as they are)."""
+    """Precomputed maps: <scene dir>/<subdir>/<stem>.npy or .png (16-bit PNG values are used as they are).
+
+    ``<scene dir>/<subdir>/pseudo.yaml`` (``kind``, ``model``, ``source``; written by `ssmde teacher`)
+    says what the maps are; ``resolve`` reads those of the training scenes, and its kind replaces the
+    ``kind`` option (``auto``), or must equal it. The maps are returned in the kind's loss space.
+    """
 
     name = "files"
 
-    def __init__(self, subdir="pseudo_depth", kind="disparity"):
+    def __init__(self, subdir="pseudo_depth", kind="auto"):
         self.subdir = subdir or "pseudo_depth"
-        self.kind = kind
+        self.option = kind
+        self.kind = effective_kind(kind)
+
+    def folder(self, scene_dir):
+        return os.path.join(scene_dir, self.subdir)
+
+    def resolve(self, scene_dirs, log=None):
+        """Fix the kind from the scenes' pseudo.yaml files (see ``resolve_kind``); returns it."""
+        metas = [(self.folder(d), read_meta(self.folder(d))) for d in scene_dirs]
+        self.kind, note = resolve_kind(self.option, metas)
+        if log:
+            log(f"pseudo-depth files {self.subdir}/: {note}")
+        return self.kind
 
     def path(self, scene_dir, stem):
         for ext in (".npy", ".png"):
@@ -132,7 +220,7 @@ class FileSource:
             if os.path.exists(p):
                 return p
         raise FileNotFoundError(f"no pseudo-depth {os.path.join(scene_dir, self.subdir, stem)}.npy|.png "
-                                "(precompute with python3 -m ssmde_recipe.pseudo_depth)")
+                                "(write them with `ssmde teacher` or python3 -m ssmde_recipe.pseudo_depth)")
 
     def load(self, scene_dir, stem, height, width):
         p = self.path(scene_dir, stem)
@@ -144,7 +232,7 @@ class FileSource:
         x = np.squeeze(x)
         if x.ndim != 2:
             raise ValueError(f"{p}: expected an H×W map, got shape {x.shape}")
-        x = _to_disparity(x, self.kind)
+        x = _to_space(x, self.kind)
         t = torch.from_numpy(x)[None, None]
         nan = ~torch.isfinite(t)
         t = _resize(torch.nan_to_num(t), height, width)
@@ -154,18 +242,27 @@ class FileSource:
 
 
 class ModuleSource:
-    """A torch module (or a torch.jit file) run on the RGB batch in [0, 1] -> [B,1,H,W] disparity."""
+    """A torch module (or a torch.jit file) run on the RGB batch in [0, 1] -> [B,1,H,W] in the kind's space.
+
+    ``device``: where the module lives and runs, the training device (a torch.jit file is loaded straight
+    onto it with map_location; an nn.Module is moved with .to). Inputs are moved there too.
+    """
 
     name = "torchscript"
 
-    def __init__(self, module, kind="disparity"):
+    def __init__(self, module, kind="auto", device=None):
+        self.device = torch.device(device) if device is not None else None
         if isinstance(module, str):
-            module = torch.jit.load(module, map_location="cpu")
+            module = torch.jit.load(module, map_location=self.device or torch.device("cpu"))
+        elif self.device is not None:
+            module = module.to(self.device)
         self.module = module.eval()
-        self.kind = kind
+        self.kind = effective_kind(kind)
 
     @torch.no_grad()
     def __call__(self, images):
+        if self.device is not None:
+            images = images.to(self.device)
         out = self.module(images)
         if isinstance(out, (tuple, list)):
             out = out[0]
@@ -178,8 +275,11 @@ class ModuleSource:
         return out
 
 
-def build_source(cfg):
-    """The source a TrainConfig names: (per-frame source for the dataset, batch source for the trainer)."""
+def build_source(cfg, device=None):
+    """The source a TrainConfig names: (per-frame source for the dataset, batch source for the trainer).
+
+    ``device``: the training device, where a torchscript module is loaded and run.
+    """
     if cfg.pseudo_source == "none":
         return None, None
     if cfg.pseudo_source == "standin":
@@ -189,7 +289,7 @@ def build_source(cfg):
     if cfg.pseudo_source == "torchscript":
         if not cfg.pseudo_path:
             raise ValueError("pseudo_source torchscript needs pseudo_path (a torch.jit module file)")
-        return None, ModuleSource(cfg.pseudo_path, cfg.pseudo_kind)
+        return None, ModuleSource(cfg.pseudo_path, cfg.pseudo_kind, device=device)
     raise ValueError(f"unknown pseudo_source {cfg.pseudo_source!r}")
 
 
@@ -197,27 +297,32 @@ def main(argv=None):
     from .datasets import scan
     from .datasets.common import load_depth, load_image
     p = argparse.ArgumentParser(prog="python3 -m ssmde_recipe.pseudo_depth",
-                                description="write precomputed pseudo-depth files for every frame")
+                                description="write precomputed pseudo-depth files (and pseudo.yaml) for every frame")
     p.add_argument("--data", required=True)
     p.add_argument("--format", default="auto")
     p.add_argument("--source", required=True, help="standin | torchscript:FILE")
-    p.add_argument("--kind", default="disparity", help="what a torchscript module outputs: disparity|depth")
+    p.add_argument("--kind", default="disparity", choices=KINDS,
+                   help="what a torchscript module outputs (written to pseudo.yaml; maps are stored raw)")
     p.add_argument("--out-subdir", default="pseudo_depth")
     p.add_argument("--width", type=int, default=0, help="default: the image size")
     p.add_argument("--height", type=int, default=0)
     p.add_argument("--depth-scale", type=float, default=1000.0)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="cpu", help="where a torchscript module runs (cpu, cuda)")
     a = p.parse_args(argv)
     if a.source == "standin":
-        src = StandInRelativeDepth(seed=a.seed)
+        src, kind, model = StandInRelativeDepth(seed=a.seed), "affine_disparity", "standin (reads GT; sim only)"
     elif a.source.startswith("torchscript:"):
-        src = ModuleSource(a.source.split(":", 1)[1], a.kind)
+        path = a.source.split(":", 1)[1]
+        # "affine_disparity": the module's output is stored as it is; pseudo.yaml says what it is
+        src, kind, model = ModuleSource(path, "affine_disparity", device=a.device), a.kind, os.path.basename(path)
     else:
         print("pseudo_depth: --source must be standin or torchscript:FILE", file=sys.stderr)
         return 1
-    n = 0
+    n, no_gt = 0, 0
     for scene in scan(a.data, a.format):
-        os.makedirs(os.path.join(scene.dir, a.out_subdir), exist_ok=True)
+        folder = os.path.join(scene.dir, a.out_subdir)
+        os.makedirs(folder, exist_ok=True)
         for i, img_path in enumerate(scene.images):
             w, h = (a.width or scene.size[0]), (a.height or scene.size[1])
             stem = os.path.splitext(os.path.basename(img_path))[0]
@@ -225,13 +330,18 @@ def main(argv=None):
                 if scene.depths is None:
                     print(f"pseudo_depth: {scene.dir} has no GT depth for the stand-in", file=sys.stderr)
                     return 1
+                if scene.depths[i] is None:
+                    no_gt += 1
+                    continue
                 out = src(load_depth(scene.depths[i], a.depth_scale), h, w, key=f"{scene.name}/{stem}")
             else:
                 img = torch.from_numpy(load_image(img_path, w, h))[None]
-                out = src(img)[0, 0].numpy()
-            np.save(os.path.join(scene.dir, a.out_subdir, stem + ".npy"), out.astype(np.float32))
+                out = src(img)[0, 0].cpu().numpy()
+            np.save(os.path.join(folder, stem + ".npy"), out.astype(np.float32))
             n += 1
-    print(f"pseudo_depth: wrote {n} maps", file=sys.stderr)
+        write_meta(folder, kind, model, f"python3 -m ssmde_recipe.pseudo_depth --source {a.source}")
+    print(f"pseudo_depth: wrote {n} maps (kind {kind})"
+          + (f"; {no_gt} frame(s) without GT skipped" if no_gt else ""), file=sys.stderr)
     return 0
 
 

@@ -11,8 +11,14 @@ run folder:
     RUN/metric_scale.json      median GT/pred ratio on the val split (and road-plane estimate)
     RUN/checkpoints/last.pt    everything --resume needs (model, optimiser, scheduler, teacher, step, RNG)
     RUN/checkpoints/weights_epochNNN.pt   the student's state dict after each epoch (export --checkpoint)
+
+On a GPU (``device: cuda``): the nets run under autocast with a GradScaler when ``amp`` is set (the
+losses stay float32), DataLoader workers default to min(4, CPUs per rank) with pinned memory, a
+torchscript pseudo-depth module is loaded onto the device, and under DDP (WORLD_SIZE > 1) BatchNorm
+becomes SyncBatchNorm (``sync_batchnorm``).
 """
 
+import contextlib
 import csv
 import json
 import math
@@ -30,10 +36,10 @@ import yaml
 
 from . import consistency, layers, losses
 from .build import build_model
-from .datasets import TripletDataset, scan
+from .datasets import TripletDataset, scan, splits
 from .metrics import NAMES, DepthEvaluator, camera_height_scale
 from .model_config import ModelConfig
-from .pseudo_depth import build_source
+from .pseudo_depth import StandInRelativeDepth, build_source
 from .teacher import Teacher
 
 
@@ -71,11 +77,12 @@ def pseudo_region_mask(cfg, automask, error):
 
 
 def compute_losses(cfg, batch, outputs, poses, offsets, pseudo_weight=0.0, prior=None, pseudo=None,
-                   generator=None):
+                   generator=None, pseudo_space="disparity"):
     """All loss terms for one batch.
 
     batch: images [B,F,3,H,W] (un-jittered), K, inv_K [B,4,4]; outputs {("disp", s)}; poses {offset: [B,6]}.
-    prior: teacher depth [B,1,H,W] with its mask (``(depth, mask)``) or None; pseudo [B,1,H,W] or None.
+    prior: teacher depth [B,1,H,W] with its mask (``(depth, mask)``) or None; pseudo [B,1,H,W] or None,
+    compared in ``pseudo_space`` ("disparity", or "depth" for an affine_depth source: losses.pseudo_space).
     Returns (total loss, dict of floats/tensors for logging; "automask" and "error" are scale-0 maps).
     """
     images, k, inv_k = batch["images"], batch["K"], batch["inv_K"]
@@ -108,11 +115,9 @@ def compute_losses(cfg, batch, outputs, poses, offsets, pseudo_weight=0.0, prior
                 region = pseudo_region_mask(cfg, automask0, error0)
         if pseudo is not None and pseudo_weight > 0:
             pred_disp = layers.disp_to_scaled_disp(disp_up, cfg.min_depth, cfg.max_depth)
-            if cfg.pseudo_loss == "ssi":
-                terms["pseudo"] = terms["pseudo"] + losses.ssi_loss(pred_disp, pseudo, region)
-            else:
-                terms["pseudo"] = terms["pseudo"] + losses.ranking_loss(
-                    pred_disp, pseudo, region, cfg.ranking_pairs, cfg.ranking_margin, generator)
+            terms["pseudo"] = terms["pseudo"] + losses.pseudo_loss(
+                depth, pseudo, region, pseudo_space, cfg.pseudo_loss, cfg.ranking_pairs, cfg.ranking_margin,
+                generator, pred_disp=pred_disp)
         if prior is not None and cfg.distill_weight > 0:
             terms["distill"] = terms["distill"] + losses.distillation_loss(depth, prior[0], prior[1], cfg.distill_loss)
 
@@ -178,6 +183,42 @@ def _collate(samples):
     return torch.utils.data.default_collate(samples)
 
 
+def resolve_num_workers(num_workers, device, cpu_count=None, world=1):
+    """DataLoader workers: ``num_workers`` when >= 0; -1 (auto): min(4, CPUs per rank) on CUDA, 0 on the CPU
+    (there the main process is as fast: the loader's work competes with the training threads)."""
+    if num_workers >= 0:
+        return num_workers
+    if not str(device).startswith("cuda"):
+        return 0
+    cpus = cpu_count if cpu_count is not None else (os.cpu_count() or 1)
+    return min(4, max(1, cpus // max(world, 1)))
+
+
+def wants_sync_batchnorm(cfg, world, device):
+    """SyncBatchNorm only under DDP on CUDA (torch's SyncBatchNorm runs on GPUs only)."""
+    return bool(cfg.sync_batchnorm) and world > 1 and torch.device(device).type == "cuda"
+
+
+def convert_sync_batchnorm(net):
+    """Every BatchNorm of ``net`` (not itself a BatchNorm) -> SyncBatchNorm, in place: modules that hold
+    the same children (the SSMDE container) see the change. Parameters and buffers are kept, so the state
+    dict (keys and values) is unchanged. Returns the number converted."""
+    before = sum(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in net.modules())
+    out = nn.SyncBatchNorm.convert_sync_batchnorm(net)
+    if out is not net:
+        raise ValueError("convert_sync_batchnorm: the top module itself is a BatchNorm")
+    return before
+
+
+def check_device(device):
+    """A torch.device for ``device`` that this machine has (a clear error instead of a CUDA traceback)."""
+    dev = torch.device(device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r}: torch.cuda.is_available() is false on this machine (no GPU or a "
+                         "CPU-only torch); set device cpu")
+    return dev
+
+
 class Trainer:
     def __init__(self, cfg, log=None):
         self.cfg = cfg.validate()
@@ -194,7 +235,7 @@ class Trainer:
             if device.startswith("cuda"):
                 device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
                 torch.cuda.set_device(device)
-        self.device = torch.device(device)
+        self.device = check_device(device)
         self.main = self.rank == 0
         self.log = log or (lambda *a: print(*a, file=sys.stderr) if self.main else None)
         self.show_progress = self.main and log is None
@@ -204,23 +245,41 @@ class Trainer:
         self.generator = torch.Generator().manual_seed(cfg.seed + 17)
 
         # data
-        scenes = scan(cfg.data, cfg.data_format)
-        if cfg.val_data:
-            train_scenes, val_scenes = scenes, scan(cfg.val_data, cfg.data_format)
-        else:
-            n_val = int(round(cfg.val_fraction * len(scenes))) if len(scenes) > 1 else 0
-            n_val = min(max(n_val, 1 if cfg.val_fraction > 0 and len(scenes) > 1 else 0), len(scenes) - 1)
-            train_scenes, val_scenes = scenes[:len(scenes) - n_val], scenes[len(scenes) - n_val:]
-        val_scenes = [s for s in val_scenes if s.depths is not None]
-        frame_source, self.batch_source = build_source(cfg)
         offsets = tuple(cfg.frame_offsets)
+        train_items = val_items = None
+        if cfg.split_dir:
+            sel = splits.load(cfg.data, cfg.split_dir, offsets, self.log)
+            train_scenes, train_items = sel["train"].scenes, sel["train"].items
+            val_scenes, val_items = (sel["val"].scenes, sel["val"].items) if sel["val"] else ([], None)
+            keep = [si for si, s in enumerate(val_scenes) if s.depths is not None]
+            remap = {si: j for j, si in enumerate(keep)}
+            val_scenes = [val_scenes[si] for si in keep]
+            val_items = [(remap[si], i) for si, i in (val_items or []) if si in remap]
+        else:
+            scenes = scan(cfg.data, cfg.data_format)
+            if cfg.val_data:
+                train_scenes, val_scenes = scenes, scan(cfg.val_data, cfg.data_format)
+            else:
+                n_val = int(round(cfg.val_fraction * len(scenes))) if len(scenes) > 1 else 0
+                n_val = min(max(n_val, 1 if cfg.val_fraction > 0 and len(scenes) > 1 else 0), len(scenes) - 1)
+                train_scenes, val_scenes = scenes[:len(scenes) - n_val], scenes[len(scenes) - n_val:]
+            val_scenes = [s for s in val_scenes if s.depths is not None]
+        frame_source, self.batch_source = build_source(cfg, self.device)
+        self.pseudo_kind = self._resolve_pseudo_kind(frame_source, train_scenes)
+        self.pseudo_space = losses.pseudo_space(self.pseudo_kind) if self.pseudo_kind else "disparity"
         self.train_set = TripletDataset(
             train_scenes, cfg.width, cfg.height, offsets, augment=cfg.augment, pseudo_source=frame_source,
             depth_scale=cfg.depth_scale, flip_prob=cfg.flip_prob, jitter_prob=cfg.jitter_prob,
-            jitter=(cfg.brightness, cfg.contrast, cfg.saturation, cfg.hue), seed=cfg.seed)
+            jitter=(cfg.brightness, cfg.contrast, cfg.saturation, cfg.hue), seed=cfg.seed, items=train_items)
         self.offsets = self.train_set.offsets
         self.val_set = TripletDataset(val_scenes, cfg.width, cfg.height, (), load_gt=True,
-                                      depth_scale=cfg.depth_scale) if val_scenes else None
+                                      depth_scale=cfg.depth_scale, items=val_items) if val_scenes else None
+        if self.val_set is not None and self.val_set.without_gt:
+            self.log(f"val: {self.val_set.without_gt} frame(s) without GT depth skipped")
+        if self.val_set is not None and len(self.val_set) == 0:
+            self.val_set = None
+        self.num_workers = resolve_num_workers(cfg.num_workers, self.device, world=self.world)
+        self.amp = bool(cfg.amp)
         if len(self.train_set) < cfg.batch_size:
             raise ValueError(f"{len(self.train_set)} training samples, fewer than one batch of {cfg.batch_size}")
         self.sampler = EpochSampler(len(self.train_set), cfg.seed, self.rank, self.world)
@@ -231,14 +290,18 @@ class Trainer:
         self.model_cfg = ModelConfig(encoder=cfg.encoder, width=cfg.width, height=cfg.height,
                                      min_depth=cfg.min_depth, max_depth=cfg.max_depth, scales=tuple(cfg.scales),
                                      intrinsics=self.intrinsics, seed=cfg.seed).resolved()
-        self.model = build_model(self.model_cfg, seed=cfg.seed).to(self.device)
+        self.model = build_model(self.model_cfg, seed=cfg.seed, pretrained=cfg.pretrained).to(self.device)
         self.net = TrainModel(self.model.depth, self.model.pose)
         self.ddp = self.net
+        if wants_sync_batchnorm(cfg, self.world, self.device):
+            n = convert_sync_batchnorm(self.net)
+            self.log(f"DDP on CUDA: {n} BatchNorm layers -> SyncBatchNorm")
         if self.world > 1:
             ids = [self.device.index] if self.device.type == "cuda" else None
             self.ddp = nn.parallel.DistributedDataParallel(self.net, device_ids=ids)
         self.optimizer = torch.optim.Adam(self.net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         self.scheduler = torch.optim.lr_scheduler.StepLR(self.optimizer, max(cfg.lr_step_epochs, 1), cfg.lr_gamma)
+        self.scaler = torch.cuda.amp.GradScaler(enabled=self.amp)
         self.teacher = None
         if cfg.teacher != "none":
             self.teacher = Teacher(cfg.teacher, self.model.depth, cfg.teacher_ema_decay,
@@ -248,12 +311,34 @@ class Trainer:
         self.ckpt_dir = os.path.join(cfg.out, "checkpoints")
         if self.main:
             os.makedirs(self.ckpt_dir, exist_ok=True)
+            extra = dict(training_intrinsics=list(self.intrinsics))
+            if self.pseudo_kind:
+                extra["pseudo_kind_resolved"] = self.pseudo_kind
             with open(os.path.join(cfg.out, "config.yaml"), "w") as f:
-                yaml.safe_dump(dict(cfg.to_dict(), training_intrinsics=list(self.intrinsics)), f, sort_keys=False)
+                yaml.safe_dump(dict(cfg.to_dict(), **extra), f, sort_keys=False)
         self.log(f"train: {len(train_scenes)} scene(s), {len(self.train_set)} samples, "
                  f"{self.steps_per_epoch} steps/epoch; val: {len(val_scenes)} scene(s), "
                  f"{len(self.val_set) if self.val_set else 0} frames; world size {self.world}, device {self.device}, "
-                 f"{torch.get_num_threads()} threads")
+                 f"{torch.get_num_threads()} threads, {self.num_workers} loader workers"
+                 + (", mixed precision" if self.amp else "") + (", ImageNet encoders" if cfg.pretrained else ""))
+
+    def _resolve_pseudo_kind(self, frame_source, train_scenes):
+        """The pseudo-depth kind of this run (None without a source): pseudo.yaml of file sources
+        (pseudo_depth.resolve_kind), the option for a torchscript module, affine disparity for the stand-in."""
+        if frame_source is None and self.batch_source is None:
+            return None
+        if isinstance(frame_source, StandInRelativeDepth):
+            return "affine_disparity"
+        if hasattr(frame_source, "resolve"):
+            return frame_source.resolve([s.pseudo_root for s in train_scenes], self.log)
+        return self.batch_source.kind
+
+    def autocast(self):
+        """Mixed precision (float16) for the nets' forward passes when ``amp`` (CUDA only; validate() refuses
+        it on the CPU), else a no-op context."""
+        if not self.amp:
+            return contextlib.nullcontext()
+        return torch.autocast(device_type="cuda", dtype=torch.float16)
 
     def _normalised_intrinsics(self, scenes):
         ks = np.array([self.train_set.intrinsics(s)[:3, :3].numpy() for s in scenes])
@@ -265,7 +350,7 @@ class Trainer:
     # --- state ----------------------------------------------------------------------------------
     def state(self):
         return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
-                "scheduler": self.scheduler.state_dict(),
+                "scheduler": self.scheduler.state_dict(), "scaler": self.scaler.state_dict(),
                 "teacher": self.teacher.state_dict() if self.teacher else None,
                 "step": self.step, "epoch": self.epoch, "step_in_epoch": self.step_in_epoch,
                 "rng": {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate(),
@@ -284,6 +369,8 @@ class Trainer:
         self.model.load_state_dict(st["model"])
         self.optimizer.load_state_dict(st["optimizer"])
         self.scheduler.load_state_dict(st["scheduler"])
+        if self.amp and st.get("scaler"):
+            self.scaler.load_state_dict(st["scaler"])
         if self.teacher is not None and st.get("teacher"):
             self.teacher.load_state_dict(st["teacher"])
         self.step, self.epoch, self.step_in_epoch = st["step"], st["epoch"], st["step_in_epoch"]
@@ -303,9 +390,13 @@ class Trainer:
 
     def train_step(self, batch):
         cfg = self.cfg
-        batch = {k: v.to(self.device) for k, v in batch.items()}
+        batch = {k: v.to(self.device, non_blocking=True) for k, v in batch.items()}
         self.net.train()
-        outputs, poses = self.ddp(batch["images_aug"], self.offsets)
+        with self.autocast():
+            outputs, poses = self.ddp(batch["images_aug"], self.offsets)
+        if self.amp:   # the losses (warps, SSIM, alignment) in float32
+            outputs = {k: v.float() for k, v in outputs.items()}
+            poses = {k: v.float() for k, v in poses.items()}
         epoch_f = self.epoch + self.step_in_epoch / max(self.steps_per_epoch, 1)
         w_ps = self.pseudo_weight(epoch_f)
         pseudo = batch.get("pseudo")
@@ -315,10 +406,12 @@ class Trainer:
         if self.teacher is not None and self.teacher.active(self.epoch):
             prior = self.teacher_prior(batch, poses)
             keep = float(prior[1].mean())
-        total, info = compute_losses(cfg, batch, outputs, poses, self.offsets, w_ps, prior, pseudo, self.generator)
+        total, info = compute_losses(cfg, batch, outputs, poses, self.offsets, w_ps, prior, pseudo, self.generator,
+                                     self.pseudo_space)
         self.optimizer.zero_grad(set_to_none=True)
-        total.backward()
-        self.optimizer.step()
+        self.scaler.scale(total).backward()   # GradScaler(enabled=False): plain backward and step
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
         if self.teacher is not None:
             self.teacher.on_step(self.model.depth)
         info.update(pseudo_weight=w_ps, filter_keep=keep)
@@ -329,23 +422,29 @@ class Trainer:
         cfg = self.cfg
         images = batch["images"]
         ts = self.offsets.index(0)
-        depth_t = layers.disp_to_depth(self.teacher(images[:, ts]), cfg.min_depth, cfg.max_depth)
+        depth_t = layers.disp_to_depth(self._teacher_disp(images[:, ts]), cfg.min_depth, cfg.max_depth)
         if not cfg.mask_filter:
             return depth_t, torch.ones_like(depth_t)
         srcs = [(j, o) for j, o in enumerate(self.offsets) if o != 0]
-        depths_s = [layers.disp_to_depth(self.teacher(images[:, j]), cfg.min_depth, cfg.max_depth) for j, _ in srcs]
+        depths_s = [layers.disp_to_depth(self._teacher_disp(images[:, j]), cfg.min_depth, cfg.max_depth)
+                    for j, _ in srcs]
         t_s = [layers.source_pose(poses[o].detach(), o) for _, o in srcs]
         mask = consistency.multiview_mask(depth_t, depths_s, images[:, ts], [images[:, j] for j, _ in srcs], t_s,
                                           batch["K"], batch["inv_K"], cfg.filter_depth_rel, cfg.filter_photo,
                                           cfg.filter_min_views, cfg.ssim_alpha)
         return depth_t, mask
 
+    def _teacher_disp(self, images):
+        with self.autocast():
+            return self.teacher(images).float()
+
     # --- loop -----------------------------------------------------------------------------------
     def loader(self, epoch, start_step):
         self.train_set.set_epoch(epoch)
         self.sampler.set_epoch(epoch, start_step * self.cfg.batch_size)
         return torch.utils.data.DataLoader(self.train_set, batch_size=self.cfg.batch_size, sampler=self.sampler,
-                                           num_workers=self.cfg.num_workers, drop_last=True, collate_fn=_collate)
+                                           num_workers=self.num_workers, drop_last=True, collate_fn=_collate,
+                                           pin_memory=self.device.type == "cuda")
 
     def train(self):
         cfg = self.cfg
@@ -413,10 +512,12 @@ class Trainer:
         self.model.depth.eval()
         ev = DepthEvaluator(cfg.eval_min_depth, cfg.eval_max_depth)
         heights = []
-        loader = torch.utils.data.DataLoader(self.val_set, batch_size=cfg.val_batch_size, shuffle=False)
+        loader = torch.utils.data.DataLoader(self.val_set, batch_size=cfg.val_batch_size, shuffle=False,
+                                             num_workers=self.num_workers)
         for batch in loader:
             img = batch["images"][:, 0].to(self.device)
-            disp = self.model.depth(img, scales=(0,))[("disp", 0)]
+            with self.autocast():
+                disp = self.model.depth(img, scales=(0,))[("disp", 0)].float()
             depth = layers.disp_to_depth(disp, cfg.min_depth, cfg.max_depth).cpu()
             for i in range(depth.shape[0]):
                 ev.add(depth[i, 0], batch["depth_gt"][i, 0], batch["motion_mask"][i, 0])

@@ -63,3 +63,40 @@ def write_dataset(root, scenes=2, **kw):
     for s in range(scenes):
         write_scene(os.path.join(root, f"scene_{s:04d}"), **kw)
     return root
+
+
+def write_kitti_raw(root, date="2011_09_26", drives=None, width=32, height=8, gt=None, seed=0):
+    """A tiny KITTI raw tree: ROOT/DATE/calib_cam_to_cam.txt (P_rect_02/03, S_rect_02/03) and per drive
+    DATE/DATE_drive_NNNN_sync/image_02|03/data/<frame:010d>.png (random width×height RGB).
+
+    drives: {drive number: list of frame indices} (default {1: 0..5}); gt: {drive number: frames with
+    proj_depth/groundtruth/image_02 PNGs (KITTI: value / 256 = metres)}. Returns the date folder.
+    """
+    drives = drives or {1: list(range(6))}
+    day = os.path.join(root, date)
+    os.makedirs(day, exist_ok=True)
+    fx, fy, cx, cy = 0.58 * width, 1.92 * height, 0.5 * width, 0.5 * height
+    with open(os.path.join(day, "calib_cam_to_cam.txt"), "w") as f:
+        f.write("calib_time: 09-Jan-2012 13:57:47\ncorner_dist: 9.950000e-02\n")
+        for cam, tx in (("02", 45.0), ("03", -3.4)):
+            f.write(f"S_rect_{cam}: {width} {height}\n")
+            f.write(f"P_rect_{cam}: {fx} 0 {cx} {tx} 0 {fy} {cy} 0 0 0 1 0\n")
+    r = np.random.RandomState(seed)
+    for n, frames in drives.items():
+        drive = os.path.join(day, f"{date}_drive_{n:04d}_sync")
+        for cam in ("02", "03"):
+            os.makedirs(os.path.join(drive, f"image_{cam}", "data"), exist_ok=True)
+            for i in frames:
+                img = (r.rand(height, width, 3) * 255).astype(np.uint8)
+                Image.fromarray(img).save(os.path.join(drive, f"image_{cam}", "data", f"{i:010d}.png"))
+        for i in (gt or {}).get(n, []):
+            d = os.path.join(drive, "proj_depth", "groundtruth", "image_02")
+            os.makedirs(d, exist_ok=True)
+            Image.fromarray(np.full((height, width), 10 * 256, np.uint16)).save(os.path.join(d, f"{i:010d}.png"))
+    return day
+
+
+def write_split(folder, name, lines):
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, name), "w") as f:
+        f.write("".join(line + "\n" for line in lines))

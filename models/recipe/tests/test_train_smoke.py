@@ -42,7 +42,8 @@ class Smoke(unittest.TestCase):
 
     def test_presets_load_and_differ_only_in_method(self):
         budget = ("width", "height", "encoder", "epochs", "batch_size", "lr", "lr_step_epochs", "seed")
-        cfgs = {p: options.make_config(p) for p in options.PRESETS}
+        cfgs = {p: options.make_config(p) for p in options.ABLATION_PRESETS}
+        self.assertEqual(options.PRESETS, options.ABLATION_PRESETS + ("kitti",))
         for p, c in cfgs.items():
             for k in budget:
                 self.assertEqual(getattr(c, k), getattr(cfgs["full"], k), f"{p}.{k}")

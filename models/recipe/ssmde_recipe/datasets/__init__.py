@@ -1,6 +1,6 @@
 """Datasets: KITTI-raw-like (and the sim), NYU-style indoor sequences, plain video folders."""
 
-from . import kitti, nyu, video
+from . import kitti, nyu, splits, video
 from .common import Scene, TripletDataset, colour_jitter, load_depth, load_image, load_mask
 
 FORMATS = {"kitti": kitti, "nyu": nyu, "video": video}
@@ -30,4 +30,5 @@ def scan(root, fmt="auto"):
     return scenes
 
 
-__all__ = ["Scene", "TripletDataset", "colour_jitter", "load_depth", "load_image", "load_mask", "scan", "detect"]
+__all__ = ["Scene", "TripletDataset", "colour_jitter", "load_depth", "load_image", "load_mask", "scan", "detect",
+           "splits"]

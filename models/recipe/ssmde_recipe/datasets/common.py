@@ -1,9 +1,11 @@
 """What every dataset shares: the Scene record, image/depth loading, triplets, augmentation.
 
 A ``Scene`` is one continuous sequence of frames from one camera: image paths in time order,
-pixel intrinsics at the native image size, and, for validation only, GT depth and motion masks.
-``TripletDataset`` turns scenes into samples (t−1, t, t+1) (any ``frame_offsets``) at the training
-resolution, with the intrinsics rescaled to it.
+pixel intrinsics at the native image size, and, for validation only, GT depth and motion masks
+(per frame: a frame without one has None, e.g. KITTI's annotated depth skips the first and last
+5 frames of a drive). ``TripletDataset`` turns scenes into samples (t−1, t, t+1) (any
+``frame_offsets``) at the training resolution, with the intrinsics rescaled to it: every frame
+whose neighbours exist, or exactly the ``items`` given (a split file, datasets/splits.py).
 """
 
 import os
@@ -27,12 +29,31 @@ class Scene:
     images: List[str]
     K: np.ndarray                      # 3x3 pixel intrinsics at the native size
     size: tuple                        # native (width, height)
-    depths: Optional[List[str]] = None  # GT depth PNGs (value / depth_scale = metres, 0 invalid)
-    masks: Optional[List[str]] = None   # motion masks (mono8, > 127 = moving)
+    depths: Optional[List[Optional[str]]] = None  # GT depth PNGs per frame (value / depth_scale = metres,
+                                                   # 0 invalid; None: that frame has none)
+    masks: Optional[List[Optional[str]]] = None   # motion masks per frame (mono8, > 127 = moving)
     poses: Optional[np.ndarray] = None  # [N,4,4] world_from_camera
+    pseudo_dir: str = ""                # where pseudo-depth sub-folders live ("" = ``dir``; KITTI image_03:
+                                        # SCENE/image_03)
 
     def __len__(self):
         return len(self.images)
+
+    def has_gt(self, i):
+        return self.depths is not None and self.depths[i] is not None
+
+    @property
+    def pseudo_root(self):
+        return self.pseudo_dir or self.dir
+
+
+def per_frame(folder, images, ext=".png"):
+    """``folder/<stem of each image><ext>`` where it exists, None where not; None when none exists."""
+    if not os.path.isdir(folder):
+        return None
+    paths = [os.path.join(folder, stem(p) + ext) for p in images]
+    paths = [p if os.path.exists(p) else None for p in paths]
+    return paths if any(p is not None for p in paths) else None
 
 
 def list_images(folder):
@@ -118,7 +139,8 @@ class TripletDataset(torch.utils.data.Dataset):
       K, inv_K    [4,4] pixel intrinsics at the training size (flipped with the images)
       pseudo      [1,H,W] pseudo-disparity of the target (when a per-frame source is given; NaN = none)
       flipped     0/1; index (scene index, frame index) as a [2] tensor
-      depth_gt, motion_mask  [1,H0,W0] native size, only with ``load_gt`` (validation)
+      depth_gt, motion_mask  [1,H0,W0] native size, only with ``load_gt`` (validation: frames without
+                  GT depth are left out, ``without_gt`` counts them; a missing mask is all zeros)
       pose_gt     [F,4,4] world_from_camera per frame, when the scene has poses (flipped too)
     Augmentation is seeded by (seed, epoch, index), so it does not depend on worker count and
     repeats exactly after --resume.
@@ -126,7 +148,7 @@ class TripletDataset(torch.utils.data.Dataset):
 
     def __init__(self, scenes, width, height, frame_offsets=(-1, 1), augment=False, load_gt=False,
                  pseudo_source=None, depth_scale=1000.0, flip_prob=0.5, jitter_prob=0.5,
-                 jitter=(0.2, 0.2, 0.2, 0.1), seed=0):
+                 jitter=(0.2, 0.2, 0.2, 0.1), seed=0, items=None):
         self.scenes = scenes
         self.width, self.height = width, height
         offsets = sorted(set(int(o) for o in frame_offsets))
@@ -138,11 +160,21 @@ class TripletDataset(torch.utils.data.Dataset):
         self.flip_prob, self.jitter_prob, self.jitter = flip_prob, jitter_prob, jitter
         self.seed, self.epoch = seed, 0
         lo, hi = min(self.offsets), max(self.offsets)
-        self.items = [(si, i) for si, s in enumerate(scenes) for i in range(-lo, len(s) - hi)]
+        if items is None:
+            self.items = [(si, i) for si, s in enumerate(scenes) for i in range(-lo, len(s) - hi)]
+        else:
+            self.items = [(int(si), int(i)) for si, i in items]
+            for si, i in self.items:
+                if not (0 <= si < len(scenes) and -lo <= i < len(scenes[si]) - hi):
+                    raise ValueError(f"item ({si}, {i}): no such frame with neighbours at {tuple(self.offsets)}")
+        self.without_gt = 0
         if load_gt:
             for s in scenes:
                 if s.depths is None:
                     raise ValueError(f"{s.dir}: no ground-truth depth for validation")
+            kept = [(si, i) for si, i in self.items if scenes[si].has_gt(i)]
+            self.without_gt = len(self.items) - len(kept)
+            self.items = kept
 
     def set_epoch(self, epoch):
         self.epoch = epoch
@@ -169,16 +201,17 @@ class TripletDataset(torch.utils.data.Dataset):
         if self.pseudo_source is not None:
             key = f"{scene.name}/{stem(scene.images[i])}"
             if hasattr(self.pseudo_source, "load"):
-                p = self.pseudo_source.load(scene.dir, stem(scene.images[i]), self.height, self.width)
+                p = self.pseudo_source.load(scene.pseudo_root, stem(scene.images[i]), self.height, self.width)
             else:
-                if scene.depths is None:
-                    raise ValueError(f"{scene.dir}: the stand-in pseudo-depth needs GT depth")
+                if not scene.has_gt(i):
+                    raise ValueError(f"{scene.images[i]}: the stand-in pseudo-depth needs GT depth, and this frame "
+                                     "has none (the stand-in is for the sim; use pseudo_source files on real data)")
                 p = self.pseudo_source(load_depth(scene.depths[i], self.depth_scale), self.height, self.width, key)
             sample["pseudo"] = torch.from_numpy(np.ascontiguousarray(p, dtype=np.float32))[None]
         if self.load_gt:
             sample["depth_gt"] = torch.from_numpy(load_depth(scene.depths[i], self.depth_scale))[None]
-            sample["motion_mask"] = (torch.from_numpy(load_mask(scene.masks[i]))[None] if scene.masks
-                                     else torch.zeros_like(sample["depth_gt"]))
+            sample["motion_mask"] = (torch.from_numpy(load_mask(scene.masks[i]))[None]
+                                     if scene.masks and scene.masks[i] else torch.zeros_like(sample["depth_gt"]))
         if scene.poses is not None:
             sample["pose_gt"] = torch.from_numpy(np.stack([scene.poses[i + o] for o in self.offsets])).float()
         if flip:

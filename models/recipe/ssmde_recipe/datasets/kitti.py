@@ -4,15 +4,21 @@ A scene is a folder with ``image_02/data/*.png``. Intrinsics: ``P_rect_02`` (els
 ``S_rect_02`` (else ``S_02``, else the first image's size) from ``calib_cam_to_cam.txt`` in the scene
 folder or its parent (KITTI raw keeps it per date: 2011_09_26/calib_cam_to_cam.txt).
 Optional, for validation: ``proj_depth/groundtruth/image_02/<frame>.png`` (uint16, 0 invalid;
-the sim writes millimetres, depth_scale 1000; KITTI's annotated depth uses 256),
-``motion_mask/<frame>.png`` and ``poses.txt``.
+the sim writes millimetres, depth_scale 1000; KITTI's annotated depth uses 256; copy or link
+data_depth_annotated's ``train|val/<drive>/proj_depth`` into the drive folder), kept per frame
+(KITTI's annotation lacks the first and last 5 frames: those frames have no GT and validation
+skips them), ``motion_mask/<frame>.png`` and ``poses.txt``.
+
+The right camera (``cam="03"``, split files' ``r`` lines) reads ``image_03/data``, ``P_rect_03`` and
+``proj_depth/groundtruth/image_03``; it has no motion masks or poses, and its pseudo-depth lives
+under ``SCENE/image_03/<pseudo_path>/``.
 """
 
 import os
 
 import numpy as np
 
-from .common import Scene, image_size, list_images, read_poses_kitti, stem
+from .common import Scene, image_size, list_images, per_frame, read_poses_kitti
 
 
 def read_calib(path):
@@ -45,34 +51,30 @@ def is_scene(folder):
     return os.path.isdir(os.path.join(folder, "image_02", "data"))
 
 
-def load_scene(folder, name=None):
-    images = list_images(os.path.join(folder, "image_02", "data"))
+def load_scene(folder, name=None, cam="02"):
+    images = list_images(os.path.join(folder, f"image_{cam}", "data"))
     if not images:
-        raise ValueError(f"{folder}: no images in image_02/data")
+        raise ValueError(f"{folder}: no images in image_{cam}/data")
     calib_path = next((p for p in (os.path.join(folder, "calib_cam_to_cam.txt"),
                                    os.path.join(os.path.dirname(os.path.abspath(folder)), "calib_cam_to_cam.txt"))
                        if os.path.exists(p)), None)
     if calib_path is None:
         raise ValueError(f"{folder}: no calib_cam_to_cam.txt here or in the parent folder")
-    k, size = intrinsics_from_calib(read_calib(calib_path))
+    k, size = intrinsics_from_calib(read_calib(calib_path), cam)
     actual = image_size(images[0])
     if size is not None and tuple(size) != tuple(actual):
         raise ValueError(f"{folder}: calibration is for {size}, images are {actual}")
-    gt_dir = os.path.join(folder, "proj_depth", "groundtruth", "image_02")
-    depths = [os.path.join(gt_dir, stem(p) + ".png") for p in images] if os.path.isdir(gt_dir) else None
-    if depths and not all(os.path.exists(p) for p in depths):
-        depths = None
-    mask_dir = os.path.join(folder, "motion_mask")
-    masks = [os.path.join(mask_dir, stem(p) + ".png") for p in images] if os.path.isdir(mask_dir) else None
-    if masks and not all(os.path.exists(p) for p in masks):
-        masks = None
+    depths = per_frame(os.path.join(folder, "proj_depth", "groundtruth", f"image_{cam}"), images)
+    masks = per_frame(os.path.join(folder, "motion_mask"), images) if cam == "02" else None
     poses = None
-    if os.path.exists(os.path.join(folder, "poses.txt")):
+    if cam == "02" and os.path.exists(os.path.join(folder, "poses.txt")):
         poses = read_poses_kitti(os.path.join(folder, "poses.txt"))
         if len(poses) != len(images):
             poses = None
-    return Scene(name=name or os.path.basename(os.path.abspath(folder)), dir=folder, images=images, K=k,
-                 size=actual, depths=depths, masks=masks, poses=poses)
+    name = name or os.path.basename(os.path.abspath(folder))
+    return Scene(name=name if cam == "02" else f"{name}/image_{cam}", dir=folder, images=images, K=k,
+                 size=actual, depths=depths, masks=masks, poses=poses,
+                 pseudo_dir="" if cam == "02" else os.path.join(folder, f"image_{cam}"))
 
 
 def scan(root):

@@ -3,15 +3,15 @@
 A scene folder holds ``intrinsics.txt`` and its frames either in ``rgb/`` or at the top level.
 ``intrinsics.txt``: either 4 numbers ``fx fy cx cy`` or 9 numbers (a 3x3 matrix, row-major), in
 pixels of the stored frames. Optional: ``depth/<frame stem>.png`` (uint16, value / depth_scale = m,
-default mm) and ``motion_mask/<frame stem>.png``. (NYU Depth v2's Kinect camera is fx≈518.9,
-fy≈519.5, cx≈325.6, cy≈253.7 at 640x480.)
+default mm) and ``motion_mask/<frame stem>.png``, per frame (validation skips frames without depth).
+(NYU Depth v2's Kinect camera is fx≈518.9, fy≈519.5, cx≈325.6, cy≈253.7 at 640x480.)
 """
 
 import os
 
 import numpy as np
 
-from .common import Scene, image_size, list_images, stem
+from .common import Scene, image_size, list_images, per_frame
 
 INTRINSICS = "intrinsics.txt"
 
@@ -37,16 +37,10 @@ def load_scene(folder, name=None):
     if not images:
         raise ValueError(f"{folder}: no frames")
 
-    def optional(sub):
-        d = os.path.join(folder, sub)
-        if not os.path.isdir(d):
-            return None
-        paths = [os.path.join(d, stem(p) + ".png") for p in images]
-        return paths if all(os.path.exists(p) for p in paths) else None
-
     return Scene(name=name or os.path.basename(os.path.abspath(folder)), dir=folder, images=images,
                  K=read_intrinsics(os.path.join(folder, INTRINSICS)), size=image_size(images[0]),
-                 depths=optional("depth"), masks=optional("motion_mask"))
+                 depths=per_frame(os.path.join(folder, "depth"), images),
+                 masks=per_frame(os.path.join(folder, "motion_mask"), images))
 
 
 def scan(root):

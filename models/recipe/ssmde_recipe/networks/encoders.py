@@ -4,7 +4,15 @@ Both encoders take images scaled to [0, 1] (model.yaml: scale 1/255, mean 0, std
 normalise them inside the net as Monodepth2 does, (x − 0.45) / 0.225, so the exported graph
 needs no ImageNet statistics. ``num_input_images`` stacks frames on the channel axis
 (the pose net uses 2: 6 channels). Each encoder has ``num_ch_enc``, the channels of its outputs.
+
+``pretrained`` (resnets only) starts from torchvision's ImageNet weights (IMAGENET1K_V1, the weights
+Monodepth2 used). Nothing is downloaded: the file must already be in torch's hub cache,
+``$TORCH_HOME/hub/checkpoints`` (default ``~/.cache/torch/hub/checkpoints``), under torchvision's own
+file name (``imagenet_file``); a missing file is an error that names it and the folder.
 """
+
+import os
+from urllib.parse import urlparse
 
 import torch
 import torch.nn as nn
@@ -14,6 +22,41 @@ IMAGE_MEAN = 0.45
 IMAGE_STD = 0.225
 
 _RESNETS = {18: tvm.resnet18, 34: tvm.resnet34, 50: tvm.resnet50}
+_IMAGENET = {18: tvm.ResNet18_Weights.IMAGENET1K_V1, 34: tvm.ResNet34_Weights.IMAGENET1K_V1,
+             50: tvm.ResNet50_Weights.IMAGENET1K_V1}
+
+
+def hub_checkpoint_dir():
+    """Where torch keeps downloaded weights: torch.hub.get_dir()/checkpoints (honours TORCH_HOME)."""
+    return os.path.join(torch.hub.get_dir(), "checkpoints")
+
+
+def imagenet_file(num_layers):
+    """torchvision's file name of the ImageNet weights of resnet``num_layers``, e.g. resnet18-f37072fd.pth."""
+    return os.path.basename(urlparse(_IMAGENET[num_layers].url).path)
+
+
+def imagenet_state_dict(num_layers):
+    """The ImageNet state dict of resnet``num_layers`` from the hub cache, via torchvision's weights enum.
+
+    The file is looked for first, so torchvision's loader never starts a download.
+    """
+    weights = _IMAGENET[num_layers]
+    folder, name = hub_checkpoint_dir(), imagenet_file(num_layers)
+    if not os.path.isfile(os.path.join(folder, name)):
+        raise FileNotFoundError(
+            f"pretrained: no ImageNet weights for resnet{num_layers}: put torchvision's {name} ({weights.url}) "
+            f"in {folder} (torch's hub cache, $TORCH_HOME/hub/checkpoints; nothing is downloaded here), "
+            "or set pretrained false")
+    return weights.get_state_dict(progress=False)
+
+
+def widen_conv1(weight, num_input_images):
+    """Monodepth2's multi-image conv1 from 3-channel weights: cat([w] * n, dim=1) / n.
+
+    A stack of n identical images then gives the same response as one image through the original conv.
+    """
+    return torch.cat([weight] * num_input_images, dim=1) / num_input_images
 
 
 def _normalise(x):
@@ -21,22 +64,30 @@ def _normalise(x):
 
 
 class ResnetEncoder(nn.Module):
-    """A torchvision ResNet (18, 34 or 50; random init, no downloads) cut before its pooling head.
+    """A torchvision ResNet (18, 34 or 50) cut before its pooling head.
 
+    Random init, or with ``pretrained`` the ImageNet weights from the hub cache (never downloaded).
     For ``num_input_images`` > 1, conv1 is widened to 3·n input channels (Monodepth2's pose
-    encoder) and initialised like torchvision's own conv1.
+    encoder): initialised like torchvision's own conv1, or ``widen_conv1`` of the pretrained one.
     """
 
-    def __init__(self, num_layers=18, num_input_images=1):
+    def __init__(self, num_layers=18, num_input_images=1, pretrained=False):
         super().__init__()
         if num_layers not in _RESNETS:
             raise ValueError(f"resnet{num_layers} is not supported; choose one of {sorted(_RESNETS)}")
         self.num_layers = num_layers
         self.num_input_images = num_input_images
+        self.pretrained = pretrained
         net = _RESNETS[num_layers](weights=None)
+        if pretrained:
+            net.load_state_dict(imagenet_state_dict(num_layers))
         if num_input_images != 1:
+            w3 = net.conv1.weight.detach().clone()
             net.conv1 = nn.Conv2d(3 * num_input_images, 64, kernel_size=7, stride=2, padding=3, bias=False)
             nn.init.kaiming_normal_(net.conv1.weight, mode="fan_out", nonlinearity="relu")
+            if pretrained:
+                with torch.no_grad():
+                    net.conv1.weight.copy_(widen_conv1(w3, num_input_images))
         self.conv1, self.bn1, self.relu, self.maxpool = net.conv1, net.bn1, net.relu, net.maxpool
         self.layer1, self.layer2, self.layer3, self.layer4 = net.layer1, net.layer2, net.layer3, net.layer4
         expansion = 4 if num_layers >= 50 else 1
@@ -122,10 +173,12 @@ class LiteEncoder(nn.Module):
         return feats
 
 
-def build_encoder(name, num_input_images=1):
-    """Encoder by name: "lite", "resnet18", "resnet34" or "resnet50"."""
+def build_encoder(name, num_input_images=1, pretrained=False):
+    """Encoder by name: "lite", "resnet18", "resnet34" or "resnet50" (``pretrained``: resnets only)."""
     if name == "lite":
+        if pretrained:
+            raise ValueError("pretrained: there are no ImageNet weights for the lite encoder; use a resnet encoder")
         return LiteEncoder(num_input_images=num_input_images)
     if name.startswith("resnet") and name[len("resnet"):].isdigit():
-        return ResnetEncoder(int(name[len("resnet"):]), num_input_images=num_input_images)
+        return ResnetEncoder(int(name[len("resnet"):]), num_input_images=num_input_images, pretrained=pretrained)
     raise ValueError(f"unknown encoder {name!r}; choose lite, resnet18, resnet34 or resnet50")
