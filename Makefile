@@ -5,7 +5,7 @@ PYTHON := /usr/bin/python3
 BIN := bin/ssmde
 RECIPE := models/recipe
 
-.PHONY: setup build test test-go test-race test-python lint demo bench check-real data clean
+.PHONY: setup build test test-go test-race test-python lint demo bench check-real data student clean
 
 setup:
 	@scripts/setup.sh
@@ -49,6 +49,12 @@ data: build
 	@[ -d $(DATA)/val ]   || $(BIN) sim --out $(DATA)/val   --seed 2000 --scenes 4  --frames 50
 	@[ -d $(DATA)/test ]  || $(BIN) sim --out $(DATA)/test  --seed 3000 --scenes 4  --frames 50
 	@echo "data: $(DATA)/{train,val,test}"
+
+# Your robot's own student from a recording: make student BAG=drive.mcap [TEACHER=net.onnx|MODEL_DIR]
+# (scripts/train_from_bag.sh; its settings, e.g. CAMERA_HEIGHT=1.2 DEVICE=cuda, pass through the environment).
+student: build
+	@[ -n "$(BAG)" ] || { echo "make student: give BAG=recording (MCAP, rosbag2 folder or ROS 1 .bag)" >&2; exit 2; }
+	@scripts/train_from_bag.sh "$(BAG)" $(TEACHER)
 
 clean:
 	rm -rf bin build out

@@ -39,12 +39,12 @@ EPOCHS1=${EPOCHS1:-15}; EPOCHS2=${EPOCHS2:-10}; BATCH=${BATCH:-4}
 DEVICE=${DEVICE:-cpu}; THREADS=${THREADS:-2}; MAX_STEPS=${MAX_STEPS:-0}
 TEACHER_PRESET=${TEACHER_PRESET:-depth-anything-v2-relative}; PROVIDERS=${PROVIDERS:-cpu}
 CAMERA_HEIGHT=${CAMERA_HEIGHT:-0}
-BIN=bin/ssmde
+BIN=${SSMDE:-bin/ssmde}  # SSMDE: another ssmde binary (tests run the one they built)
 PY=/usr/bin/python3
 quiet=(); [ "${QUIET:-0}" = 1 ] && quiet=(--quiet)
 say() { printf '[train_from_bag] %s\n' "$*"; }
 
-[ -x $BIN ] || go build -o $BIN ./cmd/ssmde
+[ -x "$BIN" ] || go build -o "$BIN" ./cmd/ssmde
 mkdir -p "$OUT"
 ABS_OUT=$(cd "$OUT" && pwd)
 
@@ -52,7 +52,7 @@ ABS_OUT=$(cd "$OUT" && pwd)
 if [ ! -f "$OUT/data/dataset.yaml" ]; then
   say "1/6 dataset: $BAG → $OUT/data"
   # shellcheck disable=SC2086 # DATASET_ARGS is a list of flags on purpose
-  $BIN dataset --out "$OUT/data" "${quiet[@]}" ${DATASET_ARGS:-} "$BAG"
+  "$BIN" dataset --out "$OUT/data" "${quiet[@]}" ${DATASET_ARGS:-} "$BAG"
 fi
 frames=$(sed -n 's/^train_frames: //p' "$OUT/data/dataset.yaml")
 
@@ -77,14 +77,14 @@ elif [ -n "$TEACHER" ]; then
   teacher_dir=$OUT/teacher
   if [ ! -f "$teacher_dir/model.yaml" ]; then
     mkdir -p "$teacher_dir"; cp "$TEACHER" "$teacher_dir/"
-    $BIN models import --preset "$TEACHER_PRESET" "$teacher_dir/$(basename "$TEACHER")"
+    "$BIN" models import --preset "$TEACHER_PRESET" "$teacher_dir/$(basename "$TEACHER")"
   fi
 else
   say "no TEACHER given: the shipped student (models/default) gives the pseudo-depth; a stronger relative network (Depth Anything V2, MiDaS) gives a better student"
 fi
 if ! ls "$OUT"/data/*/scene_*/pseudo_depth/pseudo.yaml > /dev/null 2>&1; then
   say "2/6 teacher: $teacher_dir over $OUT/data"
-  $BIN teacher --model "$teacher_dir" --providers "$PROVIDERS" --fit stretch --force "${quiet[@]}" "$OUT/data"
+  "$BIN" teacher --model "$teacher_dir" --providers "$PROVIDERS" --fit stretch --force "${quiet[@]}" "$OUT/data"
 fi
 
 # --- 3, 4. train -----------------------------------------------------------------------------
@@ -124,10 +124,10 @@ if [ ! -f "$OUT/report/results.json" ] && [ ! -f "$OUT/report/merged/results.jso
   mode=(--scale-mode none --scaling median); [ "$CAMERA_HEIGHT" != 0 ] && mode=(--scale-mode camera_height --camera-height "$CAMERA_HEIGHT" --scaling none)
   vals=("$OUT"/data/val/scene_*)
   if [ ${#vals[@]} -eq 1 ]; then
-    $BIN eval --model "$OUT/model" "${mode[@]}" --quiet --out "$OUT/report" "${vals[0]}"
+    "$BIN" eval --model "$OUT/model" "${mode[@]}" --quiet --out "$OUT/report" "${vals[0]}"
   else
-    $BIN eval --model "$OUT/model" "${mode[@]}" --quiet --out "$OUT/report" "${vals[@]}" > /dev/null
-    $BIN eval merge --out "$OUT/report/merged" "$OUT"/report/scene_*
+    "$BIN" eval --model "$OUT/model" "${mode[@]}" --quiet --out "$OUT/report" "${vals[@]}" > /dev/null
+    "$BIN" eval merge --out "$OUT/report/merged" "$OUT"/report/scene_*
   fi
 fi
 say "done: the student is $OUT/model (report: $OUT/report)"
