@@ -81,6 +81,9 @@ func newCloudXYZ(c *msgs.PointCloud2) (*cloudXYZ, error) {
 
 // each calls fn with every point's coordinates, skipping non-finite ones.
 func (v *cloudXYZ) each(fn func(p [3]float64)) {
+	if v.width == 0 || v.height == 0 {
+		return // an empty cloud: its sizes were not checked (nothing to read)
+	}
 	for r := 0; r < v.height; r++ {
 		row := v.data[r*v.rowStep:]
 		for c := 0; c < v.width; c++ {
