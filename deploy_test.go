@@ -3,7 +3,9 @@
 package deploy_test
 
 import (
+	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/ssmde/ssmde/models"
 	"github.com/ssmde/ssmde/node"
+	"github.com/ssmde/ssmde/node/ros2"
 )
 
 func TestCMakeInstallsTheAmentLayout(t *testing.T) {
@@ -78,23 +81,94 @@ func TestLaunchFilesParseAndReferenceInstalledFiles(t *testing.T) {
 	}
 	data, _ := os.ReadFile("launch/ssmde.launch.xml")
 	var l struct {
-		Node struct {
-			Pkg  string `xml:"pkg,attr"`
-			Exec string `xml:"exec,attr"`
-			Args string `xml:"args,attr"`
+		Node []struct {
+			Pkg    string `xml:"pkg,attr"`
+			Exec   string `xml:"exec,attr"`
+			Args   string `xml:"args,attr"`
+			If     string `xml:"if,attr"`
+			Unless string `xml:"unless,attr"`
+			Param  []struct {
+				From string `xml:"from,attr"`
+				Name string `xml:"name,attr"`
+			} `xml:"param"`
 		} `xml:"node"`
 	}
 	if err := xml.Unmarshal(data, &l); err != nil {
 		t.Fatal(err)
 	}
-	if l.Node.Pkg != "ssmde" || l.Node.Exec != "ssmde" || !strings.HasPrefix(l.Node.Args, "node ") {
-		t.Fatalf("launch.xml node %+v", l.Node)
+	if len(l.Node) != 2 {
+		t.Fatalf("launch.xml has %d nodes, want the model-given and the model-not-given one", len(l.Node))
+	}
+	for _, n := range l.Node {
+		if n.Pkg != "ssmde" || n.Exec != "ssmde" || !strings.HasPrefix(n.Args, "node ") || len(n.Param) == 0 || n.Param[0].From == "" {
+			t.Fatalf("launch.xml node %+v", n)
+		}
+	}
+	// model:= given: the file, then the model (a later parameter wins); not given: the file alone,
+	// so the file's model is not replaced by an empty one.
+	if cond := l.Node[0].If; cond == "" || cond != l.Node[1].Unless || len(l.Node[0].Param) != 2 || l.Node[0].Param[1].Name != "model" || len(l.Node[1].Param) != 1 {
+		t.Fatalf("launch.xml model handling: %+v", l.Node)
 	}
 	py, _ := os.ReadFile("launch/ssmde.launch.py")
 	cm, _ := os.ReadFile("CMakeLists.txt")
 	for _, f := range []string{"ssmde.params.yaml"} {
 		if !strings.Contains(string(py), f) || !strings.Contains(string(data), f) || !strings.Contains(string(cm), "launch/"+f) {
 			t.Errorf("%s is not referenced by both launch files and installed by CMakeLists.txt", f)
+		}
+	}
+}
+
+// TestLaunchPyModelOrder runs ssmde.launch.py's generate_launch_description() (with stand-ins for
+// the ROS packages, launch/testdata/stubs) and turns the node's parameters into the command line
+// launch_ros writes (each entry a --params-file, in order), which the node's own parser reads: a
+// model in the user's params file is kept unless model:= is given, and model:= wins over it.
+func TestLaunchPyModelOrder(t *testing.T) {
+	dir := t.TempDir()
+	userParams := filepath.Join(dir, "user.yaml")
+	os.WriteFile(userParams, []byte("/**:\n  ros__parameters:\n    model: /robot/models/mine\n    threads: 3\n"), 0o644)
+	script := `
+import importlib.util, json, sys
+sys.path.insert(0, "launch/testdata/stubs")
+spec = importlib.util.spec_from_file_location("ssmde_launch", "launch/ssmde.launch.py")
+m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
+desc = m.generate_launch_description()
+args = {a.name: a.default_value for a in desc.entities if hasattr(a, "default_value")}
+args.update(json.loads(sys.argv[1]))
+node = [e for e in desc.entities if hasattr(e, "function")][0].function(args)[0]
+print(json.dumps(node.kwargs["parameters"]))
+`
+	for _, tc := range []struct {
+		model, want string
+	}{{"", "/robot/models/mine"}, {"/tmp/other_model", "/tmp/other_model"}} {
+		launchArgs, _ := json.Marshal(map[string]string{"params_file": userParams, "model": tc.model})
+		out, err := exec.Command("/usr/bin/python3", "-c", script, string(launchArgs)).CombinedOutput()
+		if err != nil {
+			t.Fatalf("launch file: %v\n%s", err, out)
+		}
+		var params []any
+		if err := json.Unmarshal(out, &params); err != nil {
+			t.Fatalf("%s: %v", out, err)
+		}
+		var argv []string
+		for i, p := range params {
+			file, ok := p.(string)
+			if !ok { // a dict: launch_ros writes it as a temporary params file
+				data, _ := yaml.Marshal(map[string]any{"/**": map[string]any{"ros__parameters": p}})
+				file = filepath.Join(dir, fmt.Sprintf("launch_params_%d.yaml", i))
+				os.WriteFile(file, data, 0o644)
+			}
+			argv = append(argv, "--params-file", file)
+		}
+		parsed, _, err := ros2.ParseArgs(append([]string{"--ros-args"}, argv...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := parsed.Parameters("ssmde", "/camera/ssmde")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got["model"] != tc.want || fmt.Sprint(got["threads"]) != "3" {
+			t.Errorf("model:=%q: the node gets model %v threads %v, want %q and 3", tc.model, got["model"], got["threads"], tc.want)
 		}
 	}
 }

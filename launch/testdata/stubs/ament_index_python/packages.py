@@ -1,0 +1,2 @@
+def get_package_share_directory(name):
+    return "/opt/ros/share/" + name

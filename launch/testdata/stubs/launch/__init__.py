@@ -1,0 +1,3 @@
+class LaunchDescription:
+    def __init__(self, entities):
+        self.entities = entities
