@@ -102,3 +102,76 @@ void ssmde_reader_free(ssmde_reader *r) {
   free(r->infos);
   free(r);
 }
+
+void ssmde_endpoint_infos_free(ssmde_endpoint_info *v, int32_t n) {
+  for (int32_t i = 0; i < n; i++) {
+    free(v[i].topic_name);
+    free(v[i].type_name);
+    free(v[i].user_data);
+  }
+  free(v);
+}
+
+int32_t ssmde_discovered_endpoints(dds_entity_t participant, int writers, ssmde_endpoint_info **out) {
+  *out = NULL;
+  // A new reader of a built-in topic starts with one sample per endpoint discovery knows now.
+  dds_entity_t rd = dds_create_reader(participant,
+      writers ? DDS_BUILTIN_TOPIC_DCPSPUBLICATION : DDS_BUILTIN_TOPIC_DCPSSUBSCRIPTION, NULL, NULL);
+  if (rd < 0)
+    return rd;
+  int32_t n = 0, cap = 0;
+  ssmde_endpoint_info *v = NULL;
+  dds_return_t rc = DDS_RETCODE_OK;
+  enum { batch = 32 };
+  for (;;) {
+    void *buf[batch] = {NULL};
+    dds_sample_info_t si[batch];
+    dds_return_t k = dds_take(rd, buf, si, batch, batch);
+    if (k <= 0) {
+      rc = k;
+      break;
+    }
+    for (dds_return_t i = 0; i < k && rc == DDS_RETCODE_OK; i++) {
+      const dds_builtintopic_endpoint_t *s = buf[i];
+      if (!si[i].valid_data || si[i].instance_state != DDS_ALIVE_INSTANCE_STATE)
+        continue;
+      if (n == cap) {
+        int32_t ncap = cap ? 2 * cap : 16;
+        ssmde_endpoint_info *nv = realloc(v, (size_t) ncap * sizeof(*v));
+        if (nv == NULL) {
+          rc = DDS_RETCODE_OUT_OF_RESOURCES;
+          break;
+        }
+        v = nv;
+        cap = ncap;
+      }
+      ssmde_endpoint_info *e = &v[n++];
+      memset(e, 0, sizeof(*e));
+      memcpy(e->key, s->key.v, 16);
+      memcpy(e->participant_key, s->participant_key.v, 16);
+      e->topic_name = strdup(s->topic_name ? s->topic_name : "");
+      e->type_name = strdup(s->type_name ? s->type_name : "");
+      void *ud;
+      size_t udsz;
+      if (s->qos != NULL && dds_qget_userdata(s->qos, &ud, &udsz)) {
+        if (ud != NULL && udsz > 0 && (e->user_data = malloc(udsz)) != NULL) {
+          memcpy(e->user_data, ud, udsz);
+          e->user_data_size = udsz;
+        }
+        dds_free(ud);
+      }
+      if (e->topic_name == NULL || e->type_name == NULL)
+        rc = DDS_RETCODE_OUT_OF_RESOURCES;
+    }
+    dds_return_loan(rd, buf, k);
+    if (rc != DDS_RETCODE_OK)
+      break;
+  }
+  dds_delete(rd);
+  if (rc < 0) {
+    ssmde_endpoint_infos_free(v, n);
+    return rc;
+  }
+  *out = v;
+  return n;
+}

@@ -64,4 +64,19 @@ void ssmde_reader_wake(ssmde_reader *r);
 // ssmde_reader_free deletes the reader, its conditions and the waitset.
 void ssmde_reader_free(ssmde_reader *r);
 
+// ssmde_endpoint_info is one reader or writer as DDS discovery knows it (DCPSPublication or
+// DCPSSubscription): its GUID, its participant's GUID, names and USER_DATA.
+typedef struct ssmde_endpoint_info {
+  unsigned char key[16], participant_key[16];
+  char *topic_name, *type_name;
+  unsigned char *user_data; // NULL when the endpoint has none
+  size_t user_data_size;
+} ssmde_endpoint_info;
+
+// ssmde_discovered_endpoints lists the writers (writers != 0) or readers the participant knows of,
+// its own included, into a new array *out of the returned length (<0: an error); free it with
+// ssmde_endpoint_infos_free.
+int32_t ssmde_discovered_endpoints(dds_entity_t participant, int writers, ssmde_endpoint_info **out);
+void ssmde_endpoint_infos_free(ssmde_endpoint_info *v, int32_t n);
+
 #endif

@@ -24,7 +24,8 @@ func ddsError(op string, rc C.dds_return_t) error {
 
 func entityError(op string, e C.dds_entity_t) error { return ddsError(op, C.dds_return_t(e)) }
 
-func endpointQoS(q QoS) *C.dds_qos_t {
+// endpointQoS is a reader's or writer's QoS; userData ("" for none) becomes its USER_DATA.
+func endpointQoS(q QoS, userData string) *C.dds_qos_t {
 	rel, tl := 0, 0
 	if q.Reliability == Reliable {
 		rel = 1
@@ -32,7 +33,13 @@ func endpointQoS(q QoS) *C.dds_qos_t {
 	if q.Durability == TransientLocal {
 		tl = 1
 	}
-	return C.ssmde_endpoint_qos(C.int(rel), C.int(tl), C.int(q.Depth))
+	qos := C.ssmde_endpoint_qos(C.int(rel), C.int(tl), C.int(q.Depth))
+	if userData != "" {
+		ud := C.CString(userData)
+		C.dds_qset_userdata(qos, unsafe.Pointer(ud), C.size_t(len(userData))) // copies it
+		C.free(unsafe.Pointer(ud))
+	}
+	return qos
 }
 
 // blobTopic creates a keyless blob topic; the sertype lives while the topic does.

@@ -12,8 +12,9 @@ import (
 // DDS participant and which readers and writers belong to each. `ros2 node list` and
 // `ros2 topic info -v` build the ROS graph from it.
 const (
-	discoveryTopic = "ros_discovery_info"
-	discoveryType  = "rmw_dds_common::msg::dds_::ParticipantEntitiesInfo_"
+	discoveryTopic   = "ros_discovery_info"
+	discoveryType    = "rmw_dds_common::msg::dds_::ParticipantEntitiesInfo_"
+	discoveryROSType = "rmw_dds_common/msg/ParticipantEntitiesInfo"
 )
 
 // GidSize is the byte length of rmw_dds_common/Gid: 24 on Humble and older, 16 from Iron on.

@@ -10,6 +10,11 @@
 // middleware (rmw_fastrtps, rmw_cyclonedds, rmw_connextdds) matches it by name. Samples are the
 // msgs package's CDR: encapsulation header 00 01 00 00, then XCDR1.
 //
+// From Iron on (the 16-byte Gid layout below), every reader and writer carries USER_DATA
+// "typehash=RIHS01_<hex>;", the REP 2011 hash of its type (msgs.TypeHash), as rmw_cyclonedds
+// writes it: Jazzy's tools parse it into `ros2 topic info -v`'s "Topic type hash" and warn about
+// every endpoint without it. With the Humble layout endpoints carry no USER_DATA, as on Humble.
+//
 // Each Node publishes rmw_dds_common's ParticipantEntitiesInfo on "ros_discovery_info" (no rt/
 // prefix; reliable, transient local, depth 1) whenever it creates or removes a publisher or
 // subscription, so `ros2 node list` and `ros2 topic info -v` list it with its endpoints. The Gid in

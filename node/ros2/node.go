@@ -10,6 +10,8 @@ import (
 	"os"
 	"strconv"
 	"sync"
+
+	"github.com/ssmde/ssmde/msgs"
 )
 
 // ErrClosed is returned by calls on a closed Node, Publisher or Subscription.
@@ -23,6 +25,8 @@ type NodeOptions struct {
 	// DomainID is the DDS domain; nil reads ROS_DOMAIN_ID (default 0).
 	DomainID *int
 	// GidSize is the ros_discovery_info Gid layout; 0 picks by ROS_DISTRO (GidSizeForDistro).
+	// It also picks whether readers and writers announce their type hash: the Iron-and-later
+	// layout (16) does, as rmw does from Iron on; the Humble layout (24) does not.
 	GidSize GidSize
 	// UseSimTime makes Clock follow /clock; the use_sim_time parameter (true) does the same.
 	UseSimTime bool
@@ -120,7 +124,7 @@ func NewNode(o NodeOptions) (*Node, error) {
 	if n.gid, err = entityGid(p); err != nil {
 		return fail(err)
 	}
-	if n.infoWriter, err = n.newPublisher(discoveryTopic, discoveryType, "", qosDiscoveryInfo); err != nil {
+	if n.infoWriter, err = n.newPublisher(discoveryTopic, discoveryType, "", discoveryROSType, qosDiscoveryInfo); err != nil {
 		return fail(err)
 	}
 	n.mu.Lock()
@@ -162,6 +166,24 @@ func (n *Node) Clock() *Clock { return n.clock }
 
 // ResolveTopic expands a topic name against the node and applies remapping.
 func (n *Node) ResolveTopic(topic string) (string, error) { return n.names.Resolve(topic) }
+
+// endpointUserData is the USER_DATA of a reader or writer of rosType ("pkg/msg/Type"), as
+// rmw_cyclonedds writes it (create_readwrite_qos in rmw_cyclonedds_cpp/src/rmw_node.cpp, with
+// rmw_dds_common's encode_type_hash_for_user_data_qos): "typehash=RIHS01_<hex>;" from Iron on,
+// which `ros2 topic info -v` shows and Jazzy's graph cache parses; nothing on Humble, whose rmw
+// announces none. A type msgs cannot describe (no definition there) gets no USER_DATA either, as
+// an rmw endpoint with an unset hash would: Jazzy peers then show its hash as INVALID and warn
+// once per endpoint, which is what happened for every endpoint before.
+func (n *Node) endpointUserData(rosType string) string {
+	if n.gidSize == GidSizeHumble {
+		return ""
+	}
+	h, err := msgs.TypeHash(rosType)
+	if err != nil {
+		return ""
+	}
+	return "typehash=" + h + ";"
+}
 
 // publishGraphLocked writes the node's current readers and writers to ros_discovery_info.
 func (n *Node) publishGraphLocked() error {
