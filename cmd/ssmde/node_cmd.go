@@ -37,7 +37,7 @@ func runNode(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	rn, err := ros2.NewNode(ros2.NodeOptions{Name: f.name, Namespace: f.namespace, Args: rosArgs})
+	rn, err := ros2.NewNode(ros2.NodeOptions{Name: f.name, Namespace: f.namespace, Args: rosArgs, Logger: logger})
 	if err != nil {
 		return err
 	}

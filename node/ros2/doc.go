@@ -21,6 +21,23 @@
 // that message is 24 bytes on Humble and older, 16 from Iron on; NodeOptions.GidSize picks one,
 // otherwise ROS_DISTRO does (unset: the 16-byte layout, see GidSizeForDistro).
 //
+// # Discovery settings
+//
+// The first Node on a domain id creates that Cyclone DDS domain (one per id and process) with the
+// configuration rmw_cyclonedds would give it for ROS 2's discovery variables, read as rcl reads
+// them (DiscoveryFromEnv; NodeOptions.Discovery sets them directly), and logs one line saying which
+// range applies and which variable chose it. From Iron on: ROS_AUTOMATIC_DISCOVERY_RANGE is SUBNET
+// when unset (multicast, participant indices up to 32), LOCALHOST (multicast off, "localhost" as
+// a static peer), OFF (multicast off, a discovery tag no other process has, so nothing outside
+// the process is found; static peers ignored) or SYSTEM_DEFAULT (Cyclone's own configuration
+// only); an unknown value warns and means LOCALHOST. ROS_STATIC_PEERS (';'-separated hosts) adds
+// unicast peers under SUBNET and LOCALHOST. The deprecated ROS_LOCALHOST_ONLY=1 forces LOCALHOST
+// and drops the static peers. With ROS_DISTRO=humble only ROS_LOCALHOST_ONLY=1 exists, and it
+// binds Cyclone to the loopback interface (127.0.0.1), as Humble's rmw_cyclonedds does. The
+// generated fragment comes first and $CYCLONEDDS_URI after it, so a user's own settings override
+// ours and their peers add to ours. Nodes of one process on one domain must agree on these
+// settings; Node.CycloneConfig shows the configuration string.
+//
 // # Data path
 //
 // blob.c registers a keyless "blob" sertype whose serdata is one malloc'd block holding the

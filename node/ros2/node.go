@@ -7,7 +7,9 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -30,6 +32,14 @@ type NodeOptions struct {
 	GidSize GidSize
 	// UseSimTime makes Clock follow /clock; the use_sim_time parameter (true) does the same.
 	UseSimTime bool
+	// Discovery is how the DDS domain discovers other participants; nil reads ROS 2's variables
+	// (ROS_AUTOMATIC_DISCOVERY_RANGE, ROS_STATIC_PEERS, ROS_LOCALHOST_ONLY, by ROS_DISTRO's rules:
+	// DiscoveryFromEnv). Nodes of one process on one domain must agree on it.
+	Discovery *Discovery
+	// Logger gets the start-up line saying which discovery applies and why (once per domain and
+	// process, when the first node creates the domain) and the discovery variables' warnings;
+	// nil is slog.Default().
+	Logger *slog.Logger
 }
 
 // Node is one ROS 2 node in its own DDS participant: it names topics, creates publishers and
@@ -38,6 +48,7 @@ type Node struct {
 	names    *Names
 	params   Params
 	domain   int
+	dref     *domainRef // the shared DDS domain (configuration, discovery settings)
 	gidSize  GidSize
 	clock    *Clock
 	gid      Gid
@@ -107,13 +118,33 @@ func NewNode(o NodeOptions) (*Node, error) {
 		useSim = useSim || b
 	}
 
+	var disc Discovery
+	var warnings []string
+	if o.Discovery != nil {
+		disc = *o.Discovery
+		disc.StaticPeers = slices.Clone(disc.StaticPeers)
+		if disc.Source == "" {
+			disc.Source = "NodeOptions.Discovery"
+		}
+	} else {
+		disc, warnings = DiscoveryFromEnv(os.Getenv)
+	}
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	dref, err := acquireDomain(domain, disc, warnings, logger)
+	if err != nil {
+		return nil, err
+	}
 	p := C.ssmde_participant(C.uint32_t(domain))
 	if p < 0 {
-		return nil, fmt.Errorf("%w (Cyclone DDS logs the reason on stderr; CYCLONEDDS_URI=%q)",
-			entityError(fmt.Sprintf("creating a DDS participant on domain %d", domain), p), os.Getenv("CYCLONEDDS_URI"))
+		releaseDomain(domain)
+		return nil, fmt.Errorf("%w (Cyclone DDS logs the reason on stderr; domain configuration %q)",
+			entityError(fmt.Sprintf("creating a DDS participant on domain %d", domain), p), dref.config)
 	}
 	n := &Node{
-		names: names, params: params, domain: domain, gidSize: gidSize,
+		names: names, params: params, domain: domain, dref: dref, gidSize: gidSize,
 		participant: p, clock: &Clock{sim: useSim},
 		pubs: map[*Publisher]bool{}, subs: map[*Subscription]bool{},
 	}
@@ -157,6 +188,17 @@ func (n *Node) Params() Params { return n.params }
 
 // DomainID is the DDS domain the node joined.
 func (n *Node) DomainID() int { return n.domain }
+
+// Discovery is the discovery configuration of the node's domain.
+func (n *Node) Discovery() Discovery {
+	d := n.dref.discovery
+	d.StaticPeers = slices.Clone(d.StaticPeers)
+	return d
+}
+
+// CycloneConfig is the configuration string the node's DDS domain was created with: the
+// discovery fragment, then $CYCLONEDDS_URI as it was then.
+func (n *Node) CycloneConfig() string { return n.dref.config }
 
 // Gid is the participant's GUID, as ros_discovery_info announces it.
 func (n *Node) Gid() Gid { return n.gid }
@@ -241,6 +283,10 @@ func (n *Node) Close() error {
 	n.closeErr = ddsError("deleting the DDS participant", C.dds_delete(n.participant))
 	for _, s := range subs {
 		s.freeC()
+	}
+	// The domain goes with the process's last node on it (and Cyclone with the last domain).
+	if err := releaseDomain(n.domain); n.closeErr == nil {
+		n.closeErr = err
 	}
 	return n.closeErr
 }
