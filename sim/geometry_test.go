@@ -8,7 +8,7 @@ import (
 // toRoad must invert point on straight and curved roads of either direction, far along the road too.
 func TestRoadCoordinatesRoundTrip(t *testing.T) {
 	for _, kappa := range []float64{0, 1.0 / 300, -1.0 / 500, 0.01} {
-		r := newRoad(kappa, 1.65)
+		r := newRoad(kappa, 1.65, 1.75)
 		for _, s := range []float64{-20, 0, 17, 400, 2500} {
 			for _, d := range []float64{-14, -1.75, 0, 3.3, 12} {
 				p, _ := r.point(s, d, 0)
@@ -26,7 +26,7 @@ func TestRoadCoordinatesRoundTrip(t *testing.T) {
 
 // The camera's pose is a proper rotation, starts at the identity, and moves forward along the road.
 func TestCameraPose(t *testing.T) {
-	r := newRoad(1.0/200, 1.65)
+	r := newRoad(1.0/200, 1.65, 1.75)
 	p0 := r.cameraPose(0)
 	for i, v := range p0.R {
 		if math.Abs(v-IdentityPose().R[i]) > 1e-15 {
@@ -50,7 +50,7 @@ func TestCameraPose(t *testing.T) {
 	}
 	// The camera's own optical axis points along the road: a point 10 m ahead stays on the centre of the lane.
 	ahead := p.Apply([3]float64{0, 1.65, 10})
-	if _, d := r.toRoad(ahead[0], ahead[2], 60); math.Abs(d-cameraLaneD) > 0.3 {
+	if _, d := r.toRoad(ahead[0], ahead[2], 60); math.Abs(d-1.75) > 0.3 {
 		t.Fatalf("10 m ahead the camera's axis is at lateral %v", d)
 	}
 }

@@ -30,10 +30,16 @@ const (
 func FrameName(i int) string { return fileio.SeqFrameName(i) }
 
 // SceneInfo is what scene.yaml holds: the resolved config and the quantities the seed drew.
+// With Config.Randomize the config holds what was drawn for this scene.
 type SceneInfo struct {
 	Config      Config  `yaml:"config"`
 	CameraSpeed float64 `yaml:"camera_speed"` // m/s
 	Curvature   float64 `yaml:"curvature"`    // 1/m, positive turns right
+	// The sun's elevation and compass azimuth in degrees, from the time of day (street only).
+	SunElevation float64 `yaml:"sun_elevation,omitempty"`
+	SunAzimuth   float64 `yaml:"sun_azimuth,omitempty"`
+	// Crossings are the side streets' distances along the road from the start, metres.
+	Crossings []float64 `yaml:"crossings,omitempty,flow"`
 }
 
 // WriteSequence renders cfg into dir (created if missing) in the KITTI-raw-like layout. progress, if not
@@ -151,7 +157,9 @@ func writeSceneFiles(dir string, w *World) error {
 	}
 	c := w.Config()
 	meta.Camera = calibration.PinholeCamera(c.Width, c.Height, calibration.Intrinsics{Fx: c.Fx, Fy: c.Fy, Cx: c.Cx, Cy: c.Cy})
-	info, err := yaml.Marshal(SceneInfo{Config: c, CameraSpeed: w.CameraSpeed(), Curvature: w.Curvature()})
+	el, az := w.Sun()
+	info, err := yaml.Marshal(SceneInfo{Config: c, CameraSpeed: w.CameraSpeed(), Curvature: w.Curvature(),
+		SunElevation: el, SunAzimuth: az, Crossings: w.Crossings()})
 	if err != nil {
 		return err
 	}

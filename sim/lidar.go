@@ -53,18 +53,25 @@ type BagOptions struct {
 
 // LidarMount is where the simulated LiDAR sits: the pose of base_link in the camera optical
 // frame and of the LiDAR in base_link.
+// base_link is level on the ground under the camera's rig; a tilted camera (CameraPitch, CameraRoll)
+// is tilted on it.
 func LidarMount(cfg Config) (cameraFromBase, baseFromLidar Pose) {
-	h := cfg.withDefaults().CameraHeight
-	// base_link x (forward) is the camera's z, y (left) its −x, z (up) its −y; origin on the road
+	cfg = cfg.withDefaults()
+	h := cfg.CameraHeight
+	// base_link x (forward) is the rig's z, y (left) its −x, z (up) its −y; origin on the road
 	// 1 m behind the camera.
 	cameraFromBase = Pose{R: [9]float64{0, -1, 0, 0, 0, -1, 1, 0, 0}, T: [3]float64{0, h, -1}}
+	if cfg.CameraPitch != 0 || cfg.CameraRoll != 0 {
+		rigFromCamera := rotXPose(-cfg.CameraPitch * math.Pi / 180).Mul(rotZPose(cfg.CameraRoll * math.Pi / 180))
+		cameraFromBase = rigFromCamera.Inverse().Mul(cameraFromBase)
+	}
 	c, s := math.Cos(LidarYawDeg*math.Pi/180), math.Sin(LidarYawDeg*math.Pi/180)
 	baseFromLidar = Pose{R: [9]float64{c, -s, 0, s, c, 0, 0, 0, 1}, T: [3]float64{0.5, 0, h + 0.3}}
 	return cameraFromBase, baseFromLidar
 }
 
 // PoseAt is world_from_camera at t seconds after frame 0 (any t, also between frames).
-func (w *World) PoseAt(t float64) Pose { return w.sc.road.cameraPose(w.sc.cameraS(t)) }
+func (w *World) PoseAt(t float64) Pose { return w.sc.exposed(w.sc.pose(t)) }
 
 // stampAt is the stamp t seconds after frame 0.
 func (w *World) stampAt(t float64) msgs.Time {

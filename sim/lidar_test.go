@@ -25,10 +25,18 @@ func poseOfTransform(t msgs.Transform) Pose {
 // that puts the camera where /odom_gt says, and clouds 7 ms after the images whose front points,
 // moved into the camera through the recorded transforms, are the rendered depth of the sampled
 // pixels, and whose rear points are behind the camera.
+// A tilted camera in the indoor world records the same way: base_link stays level on the floor.
 func TestWriteBagWithLidar(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Frames, cfg.Width, cfg.Height, cfg.Fx, cfg.Fy, cfg.Cx, cfg.Cy, cfg.Seed = 4, 96, 48, 0, 0, 0, 0, 3
-	cfg = cfg.withDefaults()
+	t.Run("street", func(t *testing.T) { checkLidarBag(t, cfg.withDefaults()) })
+	in := DefaultIndoorConfig()
+	in.Frames, in.Width, in.Height, in.Fx, in.Fy, in.Cx, in.Cy, in.Seed = 4, 96, 72, 0, 0, 0, 0, 3
+	in.CameraPitch, in.CameraRoll = 12, -4
+	t.Run("indoor-tilted", func(t *testing.T) { checkLidarBag(t, in.withDefaults()) })
+}
+
+func checkLidarBag(t *testing.T, cfg Config) {
 	path := filepath.Join(t.TempDir(), "lidar.mcap")
 	if err := WriteBagWith(path, cfg, BagOptions{Lidar: &LidarOptions{Rings: 16, Columns: 24}}, nil); err != nil {
 		t.Fatal(err)
@@ -144,9 +152,15 @@ func TestWriteBagWithLidar(t *testing.T) {
 	if clouds != 4 || baseFromLidar == nil {
 		t.Fatalf("%d clouds, lidar mount %v", clouds, baseFromLidar)
 	}
-	// The mount: the LiDAR 0.3 m above and 0.5 m behind the camera, z up.
+	// The mount: the LiDAR 0.3 m above and 0.5 m behind the camera, z up, in the level rig's frame.
 	camFromBase, bl := LidarMount(cfg)
-	lidar := camFromBase.Mul(bl)
+	lidar := w.sc.tilt.Mul(camFromBase).Mul(bl)
+	if !w.sc.tilted {
+		lidar = camFromBase.Mul(bl)
+	}
+	if base := w.sc.tilt.Mul(camFromBase); w.sc.tilted && math.Abs(base.T[1]-cfg.CameraHeight) > 1e-12 {
+		t.Fatalf("base_link at %v in the rig frame, want on the floor %v below", base.T, cfg.CameraHeight)
+	}
 	if math.Abs(lidar.T[0]) > 1e-12 || math.Abs(lidar.T[1]+0.3) > 1e-12 || math.Abs(lidar.T[2]+0.5) > 1e-12 {
 		t.Fatalf("LiDAR at %v in the camera frame", lidar.T)
 	}

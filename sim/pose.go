@@ -19,6 +19,18 @@ func yawPose(theta float64, t [3]float64) Pose {
 	return Pose{R: [9]float64{c, 0, s, 0, 1, 0, -s, 0, c}, T: t}
 }
 
+// rotXPose rotates by a about the x axis (positive turns +y towards +z), rotZPose about the z axis (positive
+// turns +x towards +y).
+func rotXPose(a float64) Pose {
+	c, s := math.Cos(a), math.Sin(a)
+	return Pose{R: [9]float64{1, 0, 0, 0, c, -s, 0, s, c}}
+}
+
+func rotZPose(a float64) Pose {
+	c, s := math.Cos(a), math.Sin(a)
+	return Pose{R: [9]float64{c, -s, 0, s, c, 0, 0, 0, 1}}
+}
+
 // Mul returns a∘b: apply b, then a.
 func (a Pose) Mul(b Pose) Pose {
 	var out Pose

@@ -63,7 +63,7 @@ func TestBoxFaceDepth(t *testing.T) {
 		t.Fatal(err)
 	}
 	const sCentre, length = 30.0, 2.0
-	w.sc.static = append(w.sc.static, box{s: sCentre, d: cameraLaneD, length: length, width: 3, height: 3,
+	w.sc.static = append(w.sc.static, box{s: sCentre, d: w.sc.st.camD, length: length, width: 3, height: 3,
 		mat: matBuilding, color: [3]float32{0.5, 0.5, 0.5}, p1: 3, p2: 2.5, mover: -1})
 	sort.SliceStable(w.sc.static, func(i, j int) bool { return w.sc.static[i].s < w.sc.static[j].s })
 	c := w.Config()
@@ -113,7 +113,8 @@ func TestSkyIsNaN(t *testing.T) {
 }
 
 // warpError inverse-warps frame b into frame a with a's depth and the true relative pose, and returns the
-// mean absolute error (in 8-bit units, over channels) over a's static and moving pixels.
+// mean absolute error (in 8-bit units, over channels) over a's static and moving pixels. Static pixels that
+// land on a mover in b are left out: occluded there, they have nothing to match.
 func warpError(a, b *Frame, fx, fy, cx, cy float64) (static, moving float64, nStatic, nMoving int) {
 	rel := b.Pose.Inverse().Mul(a.Pose) // T_{b←a}
 	W, H := a.Width, a.Height
@@ -135,6 +136,9 @@ func warpError(a, b *Frame, fx, fy, cx, cy float64) (static, moving float64, nSt
 			}
 			u0, v0 := min(int(su), W-2), min(int(sv), H-2)
 			tu, tv := su-float64(u0), sv-float64(v0)
+			if a.Mask[p] == 0 && b.Mask[v0*W+u0]|b.Mask[v0*W+u0+1]|b.Mask[(v0+1)*W+u0]|b.Mask[(v0+1)*W+u0+1] != 0 {
+				continue // a static point hidden in b behind a mover (a truck passing close by)
+			}
 			var e float64
 			for ch := 0; ch < 3; ch++ {
 				at := func(uu, vv int) float64 { return float64(b.RGB[3*(vv*W+uu)+ch]) }
