@@ -44,11 +44,15 @@ check-real: build
 # Synthetic train / val / test splits from fixed, disjoint seeds (gitignored, under data/sim).
 # Each split is only rendered when its folder is missing; delete it to render again.
 DATA := data/sim
+INDOOR := data/sim-indoor
 data: build
 	@[ -d $(DATA)/train ] || $(BIN) sim --out $(DATA)/train --seed 1000 --scenes 40 --frames 100
 	@[ -d $(DATA)/val ]   || $(BIN) sim --out $(DATA)/val   --seed 2000 --scenes 4  --frames 50
 	@[ -d $(DATA)/test ]  || $(BIN) sim --out $(DATA)/test  --seed 3000 --scenes 4  --frames 50
-	@echo "data: $(DATA)/{train,val,test}"
+	@[ -d $(INDOOR)/train ] || $(BIN) sim --world indoor --out $(INDOOR)/train --seed 4000 --scenes 20 --frames 100
+	@[ -d $(INDOOR)/val ]   || $(BIN) sim --world indoor --out $(INDOOR)/val   --seed 5000 --scenes 2  --frames 50
+	@[ -d $(INDOOR)/test ]  || $(BIN) sim --world indoor --out $(INDOOR)/test  --seed 6000 --scenes 4  --frames 50
+	@echo "data: $(DATA)/{train,val,test} (street), $(INDOOR)/{train,val,test} (indoor)"
 
 # Your robot's own student from a recording: make student BAG=drive.mcap [TEACHER=net.onnx|MODEL_DIR]
 # (scripts/train_from_bag.sh; its settings, e.g. CAMERA_HEIGHT=1.2 DEVICE=cuda, pass through the environment).

@@ -34,5 +34,23 @@ rectification_matrix: {rows: 3, cols: 3, data: [1, 0, 0, 0, 1, 0, 0, 0, 1]}
 projection_matrix: {rows: 3, cols: 4, data: [525.0, 0, 319.5, 0, 0, 525.0, 239.5, 0, 0, 0, 1, 0]}
 YAML
 bin/ssmde infer --model "$MODEL" --out "$OUT/infer" --fit crop_center --quiet "$OUT/seq"
-bin/ssmde eval --model "$MODEL" --out "$OUT/report" --fit crop_center --gt-max 10 --samples 1 --quiet "$OUT/seq"
-echo "check-real: outputs in $OUT/infer and $OUT/report"
+bin/ssmde eval --model "$MODEL" --out "$OUT/report" --fit crop_center --gt-max 10 --samples 1 --quiet "$OUT/seq" > "$OUT/model.txt"
+# The baseline a model must beat to have learned anything: one constant depth, median-scaled (a
+# graph that outputs 1 everywhere, on the model's own input size and crop, so the window is the same).
+CONST=$OUT/constant
+mkdir -p "$CONST"
+[ -f "$CONST/constant.onnx" ] || /usr/bin/python3 models/testdata/byo/make_graphs.py "$CONST" --only constant > /dev/null
+W=$(sed -n 's/^ *width: *\([0-9]*\).*/\1/p' "$MODEL/model.yaml" | head -1)
+H=$(sed -n 's/^ *height: *\([0-9]*\).*/\1/p' "$MODEL/model.yaml" | head -1)
+if ! grep -q "width: $W\b" "$CONST/model.yaml" 2>/dev/null; then
+  cat > "$CONST/model.yaml" <<YAML
+name: constant-depth baseline
+depth: {file: constant.onnx, input: image, output: depth}
+input: {width: $W, height: $H, color: rgb, scale: 0.00392156862745098, mean: [0, 0, 0], std: [1, 1, 1]}
+output: {kind: depth}
+YAML
+fi
+bin/ssmde eval --model "$CONST" --out "$OUT/constant-report" --fit crop_center --gt-max 10 --samples 0 --quiet "$OUT/seq" > "$OUT/constant.txt"
+absrel() { awk '$1 == "all" {print $2}' "$1"; }
+echo "check-real: the real TUM RGB-D frame, median-scaled AbsRel: $(basename "$MODEL") $(absrel "$OUT/model.txt"), constant depth $(absrel "$OUT/constant.txt")"
+echo "check-real: outputs in $OUT/infer, $OUT/report (model) and $OUT/constant-report"

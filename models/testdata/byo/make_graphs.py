@@ -35,6 +35,7 @@ and then computes its output from disp:
                                                                    sky f32 [1,1,192,640]           1.0 where B8 > 127 else 0.0
 10  vit_s_518             image f32 [1,3,518,518]                  depth f32 [1,518,518]           random-weight ViT-S/14 (benchmarks only)
 11  student_as_da2        image f32 [1,3,518,518]                  depth f32 [1,518,518]           A*student(resize(x*std+mean)) + B
+12  constant              image f32 [1,3,H,W] (dynamic)            depth f32 [1,1,H,W] (dynamic)   1 (the constant-depth baseline of check-real)
 
 "height"/"width" in graph 2 are dim_param strings, the same on input and output.
 Graph 9 does not use the GT code: R8, G8, B8 are the recovered 8-bit values themselves.
@@ -180,6 +181,18 @@ def finish(b, graph_name, inputs, outputs, meta):
     model = helper.make_model(g, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="ssmde make_graphs.py")
     model.ir_version = IR_VERSION
     return model, meta
+
+
+def constant():
+    """The constant-depth baseline: depth 1 everywhere, any input size (median scaling then makes it
+    the median of the ground truth, the score a model must beat to have learned anything)."""
+    b = Builder()
+    first = b.op("Slice", ["image", b.const([0], "s0", np.int64), b.const([1], "s1", np.int64),
+                           b.const([1], "ax", np.int64)])
+    b.op("Add", [b.op("Mul", [first, b.const(0.0, "zero")]), b.const(1.0, "one")], "depth")
+    meta = {"ssmde_test_function": "constant 1", "ssmde_test_code": "none", **norm_meta(UNIT)}
+    return finish(b, "constant", [vi("image", TensorProto.FLOAT, [1, 3, "height", "width"])],
+                  [vi("depth", TensorProto.FLOAT, [1, 1, "height", "width"])], meta)
 
 
 # --- graphs 1-9 -------------------------------------------------------------------------------
@@ -347,6 +360,7 @@ GRAPHS = {
     "confidence_mask": lambda a: confidence_mask(),
     "vit_s_518": lambda a: vit_s_518(),
     "student_as_da2": lambda a: student_as_da2(a.student),
+    "constant": lambda a: constant(),
 }
 
 
