@@ -18,8 +18,9 @@ lint:
 	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
+# The package timeout is above go test's 10 min default: cmd/ssmde trains a student end to end.
 test-go:
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 30m ./...
 
 # The concurrent parts run again under the race detector.
 test-race:

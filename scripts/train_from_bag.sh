@@ -26,6 +26,8 @@
 # on a GPU machine), QUIET (1: no progress bars).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Stopped (Ctrl-C, a test's timeout): stop the training it runs too.
+trap 'trap - TERM INT; kill -- -$$ 2> /dev/null || kill 0' TERM INT
 
 usage() { sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then usage; fi
