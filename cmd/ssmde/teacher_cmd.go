@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -131,7 +129,7 @@ func runTeacher(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer p.Close()
-	hash, err := fileSHA256(filepath.Join(*model, man.Depth.File))
+	hash, err := models.FileSHA256(filepath.Join(*model, man.Depth.File))
 	if err != nil {
 		return err
 	}
@@ -216,17 +214,4 @@ func runTeacher(args []string, stdout, stderr io.Writer) error {
 		float64(el.Milliseconds())/float64(max(1, done)))
 	fmt.Fprintf(stdout, "  train with: pseudo_source: files, pseudo_path: %s (the recipe reads each scene's %s)\n", *subdir, PseudoFile)
 	return nil
-}
-
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
