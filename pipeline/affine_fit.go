@@ -522,13 +522,13 @@ type GroundPlaneConfig struct {
 
 func (c GroundPlaneConfig) withDefaults() GroundPlaneConfig {
 	if c.RegionTop == 0 {
-		c.RegionTop = 0.7
+		c.RegionTop = defaultRegionTop
 	}
 	if c.RegionWidth == 0 {
-		c.RegionWidth = 0.6
+		c.RegionWidth = defaultRegionWidth
 	}
 	if c.Stride == 0 {
-		c.Stride = 2
+		c.Stride = defaultGroundStride
 	}
 	return c
 }

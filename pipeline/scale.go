@@ -87,6 +87,14 @@ type GroundConfig struct {
 
 const maxGroundWindow = 64
 
+// The ground region both camera_height fits sample (GroundConfig, GroundPlaneConfig): the bottom
+// 30 % of the rows, the central 60 % of the columns, every second pixel.
+const (
+	defaultRegionTop    = 0.7
+	defaultRegionWidth  = 0.6
+	defaultGroundStride = 2
+)
+
 func (c GroundConfig) withDefaults() GroundConfig {
 	def := func(v *float64, d float64) {
 		if *v == 0 {
@@ -98,9 +106,9 @@ func (c GroundConfig) withDefaults() GroundConfig {
 			*v = d
 		}
 	}
-	def(&c.RegionTop, 0.7)
-	def(&c.RegionWidth, 0.6)
-	defInt(&c.Stride, 2)
+	def(&c.RegionTop, defaultRegionTop)
+	def(&c.RegionWidth, defaultRegionWidth)
+	defInt(&c.Stride, defaultGroundStride)
 	defInt(&c.Iterations, 100)
 	def(&c.InlierThreshold, 0.05)
 	def(&c.MaxTiltDeg, 20)
