@@ -100,9 +100,12 @@ func TestDiscoveryInfo(t *testing.T) {
 				mu.Lock()
 				defer mu.Unlock()
 				if err != nil {
+					// Another test's participant on this domain may use the other Gid layout;
+					// only our own sample must decode (checked below by its contents).
 					decodeErr = err
 					return
 				}
+				decodeErr = nil
 				if info.Gid == a.Gid() {
 					latest, latestRaw = info, data
 				}
@@ -113,10 +116,10 @@ func TestDiscoveryInfo(t *testing.T) {
 				return func() bool {
 					mu.Lock()
 					defer mu.Unlock()
-					if decodeErr != nil {
-						t.Fatalf("decoding ros_discovery_info: %v", decodeErr)
-					}
 					if len(latest.Nodes) != 1 {
+						if decodeErr != nil {
+							t.Logf("a ros_discovery_info sample did not decode (another participant's?): %v", decodeErr)
+						}
 						return false
 					}
 					n := latest.Nodes[0]
