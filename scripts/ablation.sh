@@ -1,38 +1,48 @@
 #!/usr/bin/env bash
-# The SS-MDE ablation on the synthetic world, every row with the same budget (models/recipe/README.md
-# has the table). Resumable: a finished row is skipped, an interrupted one resumes from its checkpoint.
-#   scripts/ablation.sh [ROWS...]        rows: photometric pseudo forgetting teacher full
-# Budget (2 CPU cores): lite encoder, 320×96, batch 4, 15 epochs over 6 train scenes × 50 frames
-# (about 1,080 steps), 2 torch threads. Scores: `ssmde eval` on the 640×192 test split, median scaling.
+# The SS-MDE ablation on the synthetic world: every row with the same budget and the same seeds
+# (models/recipe/README.md has the table). Resumable: a finished run is skipped, an interrupted one
+# resumes from its checkpoint, so the whole table can be filled across several working stretches.
+#   scripts/ablation.sh [--seeds N] [ROWS...]
+#   rows: photometric pseudo forgetting teacher full oracle (default: all)
+# Data: the new world's street + indoor training split at 320×96 (data/new320, as the default model);
+# pseudo-depth from the sim's relative-depth NETWORK (scripts/student_lib.sh relative_teacher), never
+# the GT; `oracle` is the pseudo row with the GT-derived stand-in, for reference only.
+# Budget per run (2 CPU cores): lite encoder, batch 4, EPOCHS=15 (about 1,800 steps), 2 torch threads.
+# Scores: `ssmde eval`, median scaling, on the 640×192 street test split of 8 scenes × 50 frames (400
+# frames, seed 3000) and the indoor test split (seed 6000, 4 × 50), moving pixels split into followers
+# (movers that look static to the camera) and other movers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROWS=("$@")
-[ ${#ROWS[@]} -gt 0 ] || ROWS=(photometric pseudo forgetting teacher full)
-BIN=bin/ssmde
-DATA=data/sim320
+SEEDS=1
+ROWS=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --seeds) SEEDS=$2; shift 2 ;;
+    --seeds=*) SEEDS=${1#--seeds=}; shift ;;
+    -h|--help) sed -n 2,13p "$0"; exit 0 ;;
+    *) ROWS+=("$1"); shift ;;
+  esac
+done
+[ ${#ROWS[@]} -gt 0 ] || ROWS=(photometric pseudo forgetting teacher full oracle)
+. scripts/student_lib.sh
 RUNS=build/ablation
-EPOCHS=${EPOCHS:-15}
-THREADS=${THREADS:-2}
 
-[ -x $BIN ] || go build -o $BIN ./cmd/ssmde
-[ -d $DATA/train ] || $BIN sim --out $DATA/train --seed 1000 --scenes 6 --frames 50 --width 320 --height 96 --quiet
-[ -d $DATA/val ]   || $BIN sim --out $DATA/val   --seed 2000 --scenes 2 --frames 50 --width 320 --height 96 --quiet
-[ -d data/sim/test ] || $BIN sim --out data/sim/test --seed 3000 --scenes 4 --frames 50 --quiet
+sim_split data/new320/train/street 1000 6 50 --randomize --width 320 --height 96
+sim_split data/new320/train/indoor 4000 4 50 --world indoor --randomize --width 320 --height 96
+sim_split data/new320/val/street 2000 2 50 --randomize --width 320 --height 96
+sim_split data/new320/val/indoor 5000 1 50 --world indoor --randomize --width 320 --height 96
+sim_split data/sim/test400 3000 8 50
+sim_split data/sim-indoor/test 6000 4 50 --world indoor
+relative_teacher build/models/rteacher
+pseudo_maps build/models/rteacher data/new320/train
 
 for row in "${ROWS[@]}"; do
-  run=$RUNS/$row
-  if [ ! -f "$run/model/model.yaml" ]; then
-    resume=(); [ -f "$run/checkpoints/last.pt" ] && resume=(--resume)
-    echo "[ablation] training $row"
-    (cd models/recipe && /usr/bin/python3 -m ssmde_recipe.train --preset "$row" --data "../../$DATA/train" \
-      --val-data "../../$DATA/val" --out "../../$run" --epochs "$EPOCHS" --threads "$THREADS" \
-      --set lr_step_epochs=12 "${resume[@]}")
-    (cd models/recipe && /usr/bin/python3 -m ssmde_recipe.export --run "../../$run" --out "../../$run/model" --metric-scale-from gt)
-  fi
-  if [ ! -f "$run/eval/merged/results.json" ]; then
-    $BIN eval --model "$run/model" --quiet --samples 2 --jobs 1 --out "$run/eval" data/sim/test > /dev/null
-    $BIN eval merge --out "$run/eval/merged" "$run"/eval/scene_* > /dev/null
-  fi
-  echo "[ablation] $row done"
+  for ((seed = 0; seed < SEEDS; seed++)); do
+    run=$RUNS/$row/seed$seed
+    train_run "$row" data/new320/train data/new320/val "$run" "$seed"
+    eval_run "$run" street data/sim/test400
+    eval_run "$run" indoor data/sim-indoor/test --fit crop_center
+    echo "[ablation] $row seed $seed done"
+  done
 done
-/usr/bin/python3 scripts/ablation_table.py "$RUNS"
+$PY scripts/ablation_table.py "$RUNS"

@@ -1,31 +1,68 @@
-"""Prints the ablation table (Markdown) from the merged eval results of scripts/ablation.sh."""
+"""Prints the ablation table (Markdown) from the merged eval results of scripts/ablation.sh.
+
+One row per method: AbsRel and δ1 as mean ± std over the seeds that have finished (n), on the street
+test split (all, static and moving pixels) and the indoor test split (all pixels).
+"""
+import glob
 import json
 import os
+import statistics
 import sys
 
 ROWS = [
     ("photometric", "photometric only (Monodepth2-style)"),
-    ("pseudo", "+ pseudo-depth (stand-in relative depth, SSI loss)"),
+    ("pseudo", "+ pseudo-depth (relative-depth network, SSI loss)"),
     ("forgetting", "+ forgetting factor"),
-    ("teacher", "+ teacher distillation (EMA teacher)"),
-    ("full", "+ multi-view mask filter (full SS-MDE)"),
+    ("teacher", "+ teacher distillation (EMA teacher, log-L1; paper form)"),
+    ("full", "full SS-MDE, redesigned (unreliable set, bounded distillation, snapshot teacher)"),
+    ("oracle", "ORACLE: + pseudo-depth from the GT-derived stand-in (not self-supervised)"),
 ]
-KEYS = ["abs_rel", "sq_rel", "rmse", "rmse_log", "delta1", "delta2", "delta3"]
+COLUMNS = [("street", "all"), ("street", "static"), ("street", "dynamic"), ("indoor", "all")]
+
+
+def cell(values, digits=3):
+    if not values:
+        return "—"
+    if len(values) == 1:
+        return f"{values[0]:.{digits}f}"
+    return f"{statistics.mean(values):.{digits}f} ± {statistics.stdev(values):.{digits}f}"
+
+
+def load(root, name):
+    """{(split, part): [(abs_rel, delta1, frames)]} over the seeds of one row."""
+    out = {}
+    for run in sorted(glob.glob(os.path.join(root, name, "seed*"))):
+        for split, part in COLUMNS:
+            path = os.path.join(run, "eval", split, "merged", "results.json")
+            if not os.path.exists(path):
+                continue
+            with open(path) as f:
+                m = json.load(f).get(part)
+            if m:
+                out.setdefault((split, part), []).append((m["abs_rel"], m["delta1"], m["frames"]))
+    return out
 
 
 def main(root):
-    print("| row | pixels | AbsRel | SqRel | RMSE | RMSElog | δ1 | δ2 | δ3 | frames |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    head = " | ".join(f"{s} {p} AbsRel | δ1" for s, p in COLUMNS).replace("dynamic", "moving")
+    print(f"| row | seeds | {head} |")
+    print("|---|---" + "|---|---" * len(COLUMNS) + "|")
     for name, title in ROWS:
-        path = os.path.join(root, name, "eval", "merged", "results.json")
-        if not os.path.exists(path):
-            print(f"| {title} | — | not run yet | | | | | | | |")
+        r = load(root, name)
+        if not r:
+            print(f"| {title} | 0 |" + " not run yet | |" * len(COLUMNS))
             continue
-        r = json.load(open(path))
-        for part, label in (("all", "all"), ("dynamic", "moving")):
-            m = r[part]
-            cells = " | ".join(f"{m[k]:.3f}" for k in KEYS)
-            print(f"| {title if part == 'all' else ''} | {label} | {cells} | {m['frames']} |")
+        n = max(len(v) for v in r.values())
+        cells = []
+        for key in COLUMNS:
+            v = r.get(key, [])
+            cells += [cell([x[0] for x in v]), cell([x[1] for x in v])]
+        print(f"| {title} | {n} | " + " | ".join(cells) + " |")
+    frames = {key: v[0][2] for name, _ in ROWS for key, v in load(root, name).items() if v}
+    if frames:
+        print()
+        print("frames scored: " + ", ".join(f"{s} {p.replace('dynamic', 'moving')} {n}" for (s, p), n in
+                                            sorted(frames.items())))
 
 
 if __name__ == "__main__":

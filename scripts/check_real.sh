@@ -14,25 +14,8 @@ MODEL=${MODEL:-models/default}
 [ -f "$MODEL/model.yaml" ] || MODEL=build/models/untrained-lite-640x192
 [ -f "$MODEL/model.yaml" ] || { echo "check-real: no model; run make demo first" >&2; exit 1; }
 OUT=build/check-real
-mkdir -p "$OUT/seq/image_02/data" "$OUT/seq/proj_depth/groundtruth/image_02"
-cp "$REAL/TUM_color.png" "$OUT/seq/image_02/data/0000000000.png"
-# TUM depth is value/5000 m; the sequence format stores millimetres: convert with Python's numpy + PIL.
-/usr/bin/python3 - "$REAL/TUM_depth.png" "$OUT/seq/proj_depth/groundtruth/image_02/0000000000.png" <<'PY'
-import sys, numpy as np
-from PIL import Image
-d = np.asarray(Image.open(sys.argv[1])).astype(np.float64) / 5000.0
-Image.fromarray(np.round(d * 1000).astype(np.uint16)).save(sys.argv[2])
-PY
-cat > "$OUT/seq/camera.yaml" <<'YAML'
-image_width: 640
-image_height: 480
-camera_name: kinect_tum_default
-camera_matrix: {rows: 3, cols: 3, data: [525.0, 0, 319.5, 0, 525.0, 239.5, 0, 0, 1]}
-distortion_model: plumb_bob
-distortion_coefficients: {rows: 1, cols: 5, data: [0, 0, 0, 0, 0]}
-rectification_matrix: {rows: 3, cols: 3, data: [1, 0, 0, 0, 1, 0, 0, 0, 1]}
-projection_matrix: {rows: 3, cols: 4, data: [525.0, 0, 319.5, 0, 0, 525.0, 239.5, 0, 0, 0, 1, 0]}
-YAML
+. scripts/student_lib.sh
+real_frame "$OUT/seq"
 bin/ssmde infer --model "$MODEL" --out "$OUT/infer" --fit crop_center --quiet "$OUT/seq"
 bin/ssmde eval --model "$MODEL" --out "$OUT/report" --fit crop_center --gt-max 10 --samples 1 --quiet "$OUT/seq" > "$OUT/model.txt"
 # The baseline a model must beat to have learned anything: one constant depth, median-scaled (a

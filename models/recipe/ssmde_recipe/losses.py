@@ -261,7 +261,18 @@ def berhu(pred_depth, prior_depth, mask, c_ratio=0.2):
     return masked_mean(loss, mask)
 
 
-def distillation_loss(pred_depth, prior_depth, mask, kind="log_l1"):
+def cauchy(pred_depth, prior_depth, mask, c=0.1):
+    """mean_M c²/2 · ln(1 + r²/c²), r = ln D − ln D_prior (config ``distill_loss: cauchy``, ``distill_scale`` c).
+
+    Its gradient in r is r / (1 + r²/c²): 0 at agreement, at most c/2 (at |r| = c), and it fades for
+    gross disagreements (|r| ≫ c), which are more likely the teacher's error than the student's."""
+    r = torch.log(pred_depth.clamp_min(1e-6)) - torch.log(prior_depth.clamp_min(1e-6))
+    return masked_mean(0.5 * c * c * torch.log1p((r / c) ** 2), mask)
+
+
+def distillation_loss(pred_depth, prior_depth, mask, kind="log_l1", scale=0.1):
+    if kind == "cauchy":
+        return cauchy(pred_depth, prior_depth, mask, scale)
     if kind == "log_l1":
         return log_l1(pred_depth, prior_depth, mask)
     if kind == "berhu":

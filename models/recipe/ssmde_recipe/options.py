@@ -15,7 +15,7 @@ from typing import Optional, Tuple
 import yaml
 
 CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "configs")
-ABLATION_PRESETS = ("photometric", "pseudo", "forgetting", "teacher", "full")   # same budget, one switch each
+ABLATION_PRESETS = ("photometric", "pseudo", "forgetting", "teacher", "full", "oracle")   # same budget; oracle reads GT
 PRESETS = ABLATION_PRESETS + ("kitti",)   # kitti: full SS-MDE at Monodepth2's KITTI budget (a GPU run)
 PSEUDO_KINDS = ("auto", "disparity", "depth", "affine_disparity", "affine_depth")
 
@@ -113,7 +113,26 @@ class TrainConfig:
     teacher_snapshot_epoch: int = 5      # snapshot: frozen copy of the student taken at this epoch's start
     distill_start_epoch: int = 5         # the prior is used from this epoch on (both teacher kinds)
     distill_weight: float = 0.2
-    distill_loss: str = "log_l1"         # log_l1 | berhu
+    distill_loss: str = "log_l1"         # log_l1 | berhu | cauchy (reliability.cauchy: bounded gradient, 0 at agreement)
+    distill_scale: float = 0.1           # cauchy: c (the gradient per pixel never exceeds c/2)
+    distill_rampup_epochs: float = 0.0   # the distillation weight ramps linearly from 0 over this many epochs
+                                         # after the teacher becomes active (0: full weight at once)
+    distill_region: str = "kept"         # kept (the mask filter's pixels: the paper form) | unreliable (the set U
+                                         # of reliability.py, where the photometric loss is not trusted) | all
+    teacher_agree_tol: float = 0.0       # > 0: the teacher distils only where |ln(aligned pseudo) − ln teacher| <
+                                         # tol in the pseudo map's space (reliability.agreement_mask)
+    teacher_bn: str = "eval"             # eval (running statistics) | batch: the teacher normalises with the
+                                         # batch's statistics like the student in train mode (running stats kept)
+    forget_start: str = "zero"           # zero: the forgetting clock runs from epoch 0 | teacher: w0 until the
+                                         # teacher is active, then it decays (static-region term only)
+
+    # --- unreliable pixels (reliability.py)  U = moving_b ∧ (¬μ ∨ ¬keep) ------------------------------
+    unreliable: str = "none"             # none | automask (U = moving ∧ ¬μ) | multiview (∨ the filter rejects;
+                                         # needs mask_filter)
+    moving_keep_min: float = 0.5         # an image is "moving" when the auto-mask keeps at least this fraction
+    photo_reliable_only: bool = False    # photometric loss on R = μ ∧ ¬U only (ManyDepth)
+    unreliable_rank_weight: float = 0.0  # pseudo-depth ranking of U against R pixels (SC-DepthV3), not forgotten
+    unreliable_rank_pairs: int = 1024    # pairs per image
 
     # --- multi-view mask filter on the teacher prior ---------------------------------------------
     mask_filter: bool = False
@@ -144,7 +163,26 @@ class TrainConfig:
         one_of("pseudo_region", ("all", "automask", "static"))
         one_of("forget_schedule", ("none", "exponential", "linear", "step"))
         one_of("teacher", ("none", "ema", "snapshot"))
-        one_of("distill_loss", ("log_l1", "berhu"))
+        one_of("distill_loss", ("log_l1", "berhu", "cauchy"))
+        one_of("distill_region", ("kept", "unreliable", "all"))
+        one_of("teacher_bn", ("eval", "batch"))
+        one_of("forget_start", ("zero", "teacher"))
+        one_of("unreliable", ("none", "automask", "multiview"))
+        if self.unreliable == "multiview" and not self.mask_filter:
+            raise ValueError("unreliable multiview uses the mask filter's rejections: set mask_filter true "
+                             "(or unreliable automask)")
+        if self.distill_region == "unreliable" and self.unreliable == "none":
+            raise ValueError("distill_region unreliable needs the unreliable set: set unreliable automask or multiview")
+        if (self.photo_reliable_only or self.unreliable_rank_weight > 0) and self.unreliable == "none":
+            raise ValueError("photo_reliable_only and unreliable_rank_weight need the unreliable set: "
+                             "set unreliable automask or multiview")
+        if (self.teacher_agree_tol > 0 or self.unreliable_rank_weight > 0) and self.pseudo_source == "none":
+            raise ValueError("teacher_agree_tol and unreliable_rank_weight compare with the pseudo-depth: "
+                             "set a pseudo_source")
+        if self.forget_start == "teacher" and self.teacher == "none":
+            raise ValueError("forget_start teacher starts forgetting when the teacher is active: set a teacher")
+        if self.distill_scale <= 0:
+            raise ValueError(f"distill_scale must be > 0, got {self.distill_scale}")
         if self.width % 32 or self.height % 32:
             raise ValueError(f"width and height must be multiples of 32, got {self.width}x{self.height}")
         if not self.frame_offsets or 0 in self.frame_offsets:

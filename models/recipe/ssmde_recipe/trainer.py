@@ -34,7 +34,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 import yaml
 
-from . import consistency, layers, losses
+from . import consistency, layers, losses, reliability
 from .build import build_model
 from .datasets import TripletDataset, scan, splits
 from .metrics import NAMES, DepthEvaluator, camera_height_scale
@@ -77,15 +77,19 @@ def pseudo_region_mask(cfg, automask, error):
 
 
 def compute_losses(cfg, batch, outputs, poses, offsets, pseudo_weight=0.0, prior=None, pseudo=None,
-                   generator=None, pseudo_space="disparity"):
+                   generator=None, pseudo_space="disparity", distill_weight=None):
     """All loss terms for one batch.
 
     batch: images [B,F,3,H,W] (un-jittered), K, inv_K [B,4,4]; outputs {("disp", s)}; poses {offset: [B,6]}.
     prior: teacher depth [B,1,H,W] with its mask (``(depth, mask)``) or None; pseudo [B,1,H,W] or None,
     compared in ``pseudo_space`` ("disparity", or "depth" for an affine_depth source: losses.pseudo_space).
+    distill_weight: the distillation term's weight now (the trainer's ramp), default ``cfg.distill_weight``.
+    With ``cfg.unreliable`` the scale-0 auto-mask (and the filter's mask) define the unreliable set U
+    (reliability.py), which the photometric, pseudo-depth and distillation terms then treat as configured.
     Returns (total loss, dict of floats/tensors for logging; "automask" and "error" are scale-0 maps).
     """
     images, k, inv_k = batch["images"], batch["K"], batch["inv_K"]
+    w_sd = cfg.distill_weight if distill_weight is None else distill_weight
     ts = offsets.index(0)
     target = images[:, ts]
     h, w = target.shape[2:]
@@ -95,9 +99,9 @@ def compute_losses(cfg, batch, outputs, poses, offsets, pseudo_weight=0.0, prior
     if cfg.automask:
         identity = [losses.photometric_error(images[:, j], target, cfg.ssim_alpha) for j, _ in srcs]
 
-    terms = {"photo": 0.0, "smooth": 0.0, "pseudo": 0.0, "distill": 0.0}
+    terms = {"photo": 0.0, "smooth": 0.0, "pseudo": 0.0, "distill": 0.0, "rank_u": 0.0}
     scales = sorted(s for (name, s) in outputs if name == "disp")
-    region = automask0 = error0 = None
+    region = automask0 = error0 = unreliable = reliable = teach = None
     for s in scales:
         disp = outputs[("disp", s)]
         disp_up = disp if s == 0 else F.interpolate(disp, size=(h, w), mode="bilinear", align_corners=False)
@@ -105,28 +109,51 @@ def compute_losses(cfg, batch, outputs, poses, offsets, pseudo_weight=0.0, prior
         reproj = [losses.photometric_error(layers.warp_frame(images[:, j], depth, t_src[o], k, inv_k)[0],
                                            target, cfg.ssim_alpha) for j, o in srcs]
         error, automask = losses.min_reprojection(reproj, identity, cfg.min_reprojection, cfg.identity_bias)
-        terms["photo"] = terms["photo"] + losses.masked_mean(error, automask)
+        if s == scales[0]:
+            automask0, error0 = automask.detach(), error.detach()
+            if cfg.unreliable != "none":
+                keep = prior[1] if prior is not None and cfg.unreliable == "multiview" else None
+                unreliable = reliability.unreliable_mask(automask0, keep, cfg.moving_keep_min)
+                reliable = automask0 * (1.0 - unreliable)
+            if pseudo is not None:
+                region = pseudo_region_mask(cfg, automask0, error0)
+                if unreliable is not None:
+                    region = region * (1.0 - unreliable)
+            if prior is not None:
+                agree = None
+                if cfg.teacher_agree_tol > 0 and pseudo is not None:
+                    agree = reliability.agreement_mask(prior[0], pseudo, pseudo_space, cfg.teacher_agree_tol)
+                teach = reliability.teacher_region(cfg.distill_region, prior[1], unreliable, agree)
+        photo_mask = automask * (1.0 - unreliable) if cfg.photo_reliable_only and unreliable is not None else automask
+        terms["photo"] = terms["photo"] + losses.masked_mean(error, photo_mask)
         if cfg.smooth_weight > 0:
             img_s = target if s == 0 else F.interpolate(target, size=disp.shape[2:], mode="area")
             terms["smooth"] = terms["smooth"] + cfg.smooth_weight / (2 ** s) * losses.smoothness(disp, img_s)
-        if s == scales[0]:
-            automask0, error0 = automask.detach(), error.detach()
-            if pseudo is not None:
-                region = pseudo_region_mask(cfg, automask0, error0)
-        if pseudo is not None and pseudo_weight > 0:
+        pred_disp = None
+        if pseudo is not None and (pseudo_weight > 0 or cfg.unreliable_rank_weight > 0):
             pred_disp = layers.disp_to_scaled_disp(disp_up, cfg.min_depth, cfg.max_depth)
+        if pseudo is not None and pseudo_weight > 0:
             terms["pseudo"] = terms["pseudo"] + losses.pseudo_loss(
                 depth, pseudo, region, pseudo_space, cfg.pseudo_loss, cfg.ranking_pairs, cfg.ranking_margin,
                 generator, pred_disp=pred_disp)
-        if prior is not None and cfg.distill_weight > 0:
-            terms["distill"] = terms["distill"] + losses.distillation_loss(depth, prior[0], prior[1], cfg.distill_loss)
+        if pseudo is not None and cfg.unreliable_rank_weight > 0:
+            pred = depth if pseudo_space == "depth" else pred_disp
+            terms["rank_u"] = terms["rank_u"] + reliability.cross_ranking_loss(
+                pred, pseudo, unreliable, reliable, cfg.unreliable_rank_pairs, cfg.ranking_margin, generator)
+        if prior is not None and w_sd > 0:
+            terms["distill"] = terms["distill"] + losses.distillation_loss(depth, prior[0], teach, cfg.distill_loss,
+                                                                           cfg.distill_scale)
 
     n = len(scales)
     terms = {key: v / n for key, v in terms.items()}
-    total = terms["photo"] + terms["smooth"] + pseudo_weight * terms["pseudo"] + cfg.distill_weight * terms["distill"]
+    total = (terms["photo"] + terms["smooth"] + pseudo_weight * terms["pseudo"] + w_sd * terms["distill"]
+             + cfg.unreliable_rank_weight * terms["rank_u"])
     info = {key: float(v) for key, v in terms.items()}
     info.update(loss=float(total), automask_frac=float(automask0.mean()),
                 pseudo_region_frac=float(region.mean()) if region is not None else math.nan,
+                unreliable_frac=float(unreliable.mean()) if unreliable is not None else math.nan,
+                distill_frac=float(teach.mean()) if teach is not None else math.nan,
+                distill_weight=w_sd if prior is not None else 0.0,
                 automask=automask0, error=error0)
     return total, info
 
@@ -305,7 +332,7 @@ class Trainer:
         self.teacher = None
         if cfg.teacher != "none":
             self.teacher = Teacher(cfg.teacher, self.model.depth, cfg.teacher_ema_decay,
-                                   cfg.teacher_snapshot_epoch, cfg.distill_start_epoch)
+                                   cfg.teacher_snapshot_epoch, cfg.distill_start_epoch, cfg.teacher_bn)
         self.step, self.epoch, self.step_in_epoch = 0, 0, 0
         self.last_val = None
         self.ckpt_dir = os.path.join(cfg.out, "checkpoints")
@@ -384,9 +411,24 @@ class Trainer:
 
     # --- one step -------------------------------------------------------------------------------
     def pseudo_weight(self, epoch_float):
+        """w_ps(e): the forgetting factor's schedule, from epoch 0 or (forget_start teacher) from the
+        epoch the teacher becomes active, with w0 until then."""
         c = self.cfg
-        return losses.forgetting_weight(c.pseudo_weight, epoch_float, c.forget_schedule, c.forget_factor,
+        e = epoch_float
+        if c.forget_start == "teacher":
+            start = self.teacher.first_epoch
+            if e < start:
+                return c.pseudo_weight
+            e -= start
+        return losses.forgetting_weight(c.pseudo_weight, e, c.forget_schedule, c.forget_factor,
                                         c.forget_epochs, c.forget_step)
+
+    def distill_weight(self, epoch_float):
+        """The distillation weight: ``distill_weight`` ramped over ``distill_rampup_epochs`` from the teacher's start."""
+        c = self.cfg
+        if self.teacher is None:
+            return 0.0
+        return c.distill_weight * reliability.ramp(epoch_float, self.teacher.first_epoch, c.distill_rampup_epochs)
 
     def train_step(self, batch):
         cfg = self.cfg
@@ -406,8 +448,9 @@ class Trainer:
         if self.teacher is not None and self.teacher.active(self.epoch):
             prior = self.teacher_prior(batch, poses)
             keep = float(prior[1].mean())
+        w_sd = self.distill_weight(epoch_f)
         total, info = compute_losses(cfg, batch, outputs, poses, self.offsets, w_ps, prior, pseudo, self.generator,
-                                     self.pseudo_space)
+                                     self.pseudo_space, w_sd)
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(total).backward()   # GradScaler(enabled=False): plain backward and step
         self.scaler.step(self.optimizer)
@@ -448,8 +491,9 @@ class Trainer:
 
     def train(self):
         cfg = self.cfg
-        train_cols = ["step", "epoch", "loss", "photo", "smooth", "pseudo", "distill", "pseudo_weight",
-                      "filter_keep", "automask_frac", "pseudo_region_frac", "lr", "s_per_iter"]
+        train_cols = ["step", "epoch", "loss", "photo", "smooth", "pseudo", "distill", "rank_u", "pseudo_weight",
+                      "distill_weight", "filter_keep", "automask_frac", "pseudo_region_frac", "unreliable_frac",
+                      "distill_frac", "lr", "s_per_iter"]
         while self.epoch < cfg.epochs:
             if self.teacher is not None:
                 self.teacher.on_epoch_start(self.epoch, self.model.depth)

@@ -72,10 +72,11 @@ class Options(unittest.TestCase):
         method = ("ssim_alpha", "min_reprojection", "automask", "smooth_weight", "pseudo_loss", "pseudo_weight",
                   "pseudo_region", "forget_schedule", "forget_factor", "teacher", "distill_start_epoch",
                   "distill_weight", "distill_loss", "mask_filter", "filter_depth_rel", "filter_photo",
-                  "filter_min_views")
+                  "filter_min_views", "forget_start", "teacher_snapshot_epoch", "teacher_bn", "distill_scale",
+                  "distill_rampup_epochs", "distill_region", "teacher_agree_tol", "unreliable", "moving_keep_min",
+                  "photo_reliable_only", "unreliable_rank_weight")
         for k in method:
             self.assertEqual(getattr(c, k), getattr(full, k), k)
-        self.assertEqual(c.teacher_ema_decay, 0.999)
         self.assertEqual(options.make_config("kitti", overrides={"device": "cpu"}).device, "cpu")
 
 
@@ -88,8 +89,9 @@ class MixedPrecisionPath(unittest.TestCase):
             data = synth.write_dataset(os.path.join(root, "data"), scenes=2, frames=4, width=64, height=32)
             cfg = options.make_config("full", overrides=dict(
                 data=data, out=os.path.join(root, "run"), width=64, height=32, batch_size=2, val_fraction=0.5,
-                save_every=0, distill_start_epoch=0))
+                save_every=0, distill_start_epoch=0, teacher_snapshot_epoch=0, pseudo_source="standin", pseudo_path=""))
             t = trainer.Trainer(cfg, log=lambda *a: None)
+            t.teacher.on_epoch_start(0, t.model.depth)
             t.amp = True
             seen, real = [], trainer.compute_losses
 

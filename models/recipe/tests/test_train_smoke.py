@@ -36,8 +36,9 @@ class Smoke(unittest.TestCase):
 
     def cfg(self, out, **kw):
         base = dict(data=self.data, out=os.path.join(self.root, out), width=64, height=32, batch_size=2,
-                    epochs=1, log_every=1, save_every=0, val_fraction=0.5, camera_height=1.65, lr=1e-3)
-        base.update(kw)
+                    epochs=1, log_every=1, save_every=0, val_fraction=0.5, camera_height=1.65, lr=1e-3,
+                    pseudo_source="standin", pseudo_path="", teacher_snapshot_epoch=0)
+        base.update(kw)   # the synthetic scenes have GT, not a network's maps: the stand-in drives the method
         return options.make_config("full", overrides=base)
 
     def test_presets_load_and_differ_only_in_method(self):
@@ -48,6 +49,10 @@ class Smoke(unittest.TestCase):
             for k in budget:
                 self.assertEqual(getattr(c, k), getattr(cfgs["full"], k), f"{p}.{k}")
         self.assertEqual(cfgs["photometric"].pseudo_weight, 0.0)
+        for p in ("pseudo", "forgetting", "teacher", "full"):   # a network's maps, never the GT
+            self.assertEqual(cfgs[p].pseudo_source, "files", p)
+        self.assertEqual(cfgs["oracle"].pseudo_source, "standin")
+        self.assertEqual(cfgs["full"].distill_region, "unreliable")
         self.assertEqual(cfgs["pseudo"].forget_schedule, "none")
         self.assertEqual(cfgs["forgetting"].teacher, "none")
         self.assertFalse(cfgs["teacher"].mask_filter)
@@ -57,12 +62,18 @@ class Smoke(unittest.TestCase):
 
     def test_loss_goes_down(self):
         # same batch, no augmentation: the optimiser must reduce the loss of the whole method
-        cfg = self.cfg("down", augment=False, distill_start_epoch=0, teacher_ema_decay=0.5)
+        # (unreliable automask: at init the filter rejects almost every pixel of the random teacher, so with
+        # multiview U would be the whole image and leave the pseudo term nothing to supervise)
+        cfg = self.cfg("down", augment=False, distill_start_epoch=0, teacher_ema_decay=0.5, unreliable="automask", distill_rampup_epochs=0,
+                       distill_region="all")
         t = Trainer(cfg, log=quiet)
+        t.teacher.on_epoch_start(0, t.model.depth)   # the snapshot teacher is taken at the epoch's start
         batch = next(iter(t.loader(0, 0)))
         first = t.train_step(batch)
         self.assertTrue(first["filter_keep"] >= 0)      # teacher prior and mask filter active
         self.assertGreater(first["pseudo"], 0)
+        self.assertGreater(first["distill"], 0)
+        self.assertTrue(0 <= first["unreliable_frac"] <= 1)
         for _ in range(14):
             last = t.train_step(batch)
         self.assertLess(last["loss"], 0.9 * first["loss"])
