@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ssmde/ssmde/internal/suggest"
 	"github.com/ssmde/ssmde/models"
 	"github.com/ssmde/ssmde/pipeline"
 )
@@ -253,7 +254,7 @@ func (p *Params) Set(name string, value any) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("parameter %q unknown; the node's parameters are: %s", name, strings.Join(ParamNames(), ", "))
+	return fmt.Errorf("parameter %q unknown%s (the node's parameters: %s)", name, suggest.DidYouMean(name, ParamNames()), strings.Join(ParamNames(), ", "))
 }
 
 // SetAll assigns parameters in name order (so errors are reproducible).

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/ssmde/ssmde/internal/suggest"
 	"github.com/ssmde/ssmde/msgs"
 	"github.com/ssmde/ssmde/node"
 	"github.com/ssmde/ssmde/node/ros2"
@@ -42,7 +43,7 @@ func runNode(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer rn.Close()
-	params, err := nodeParams(rn.Params(), logger)
+	params, err := nodeParams(rn.Params(), rn.ParamOrigin, logger)
 	if err != nil {
 		return err
 	}
@@ -97,26 +98,40 @@ func runDepthNode(ctx context.Context, fqn string, params node.Params, t node.Tr
 	return n.Run(ctx)
 }
 
-// nodeParams applies ROS parameters over the defaults. Unknown names are warned about (a typo
-// must be visible) but, as in rclcpp, do not stop the node; a bad value does.
-func nodeParams(values map[string]any, log *slog.Logger) (node.Params, error) {
+// nodeParams applies ROS parameters over the defaults; a bad value is an error. origin says where
+// a name was set ("-p", "params file PATH"); with it (ROS 2) an unknown name is an error naming
+// that place and the parameter it most likely meant, since a typo would otherwise run the node on
+// a default nobody chose. Without it (ROS 1, whose private namespace the parameter server may
+// fill with other keys) unknown names are warned about, with the same suggestion.
+func nodeParams(values map[string]any, origin func(string) string, log *slog.Logger) (node.Params, error) {
 	p := node.DefaultParams()
 	known := map[string]bool{}
 	for _, n := range node.ParamNames() {
 		known[n] = true
 	}
+	names := make([]string, 0, len(values))
+	for k := range values {
+		names = append(names, k)
+	}
+	sort.Strings(names) // errors and warnings come out the same every run
 	var unknown []string
-	for k, v := range values {
+	for _, k := range names {
 		if !known[k] {
-			unknown = append(unknown, k)
+			if origin != nil {
+				return p, fmt.Errorf("parameter %q (%s) unknown%s; the node's parameters: %s (ssmde node --help-params explains them)",
+					k, origin(k), suggest.DidYouMean(k, node.ParamNames()), strings.Join(node.ParamNames(), ", "))
+			}
+			unknown = append(unknown, k+suggest.DidYouMean(k, node.ParamNames()))
 			continue
 		}
-		if err := p.Set(k, toParamValue(v)); err != nil {
+		if err := p.Set(k, toParamValue(values[k])); err != nil {
+			if origin != nil {
+				return p, fmt.Errorf("%w (%s)", err, origin(k))
+			}
 			return p, err
 		}
 	}
 	if len(unknown) > 0 {
-		sort.Strings(unknown)
 		log.Warn("ignoring unknown parameters", "names", strings.Join(unknown, ","), "known", strings.Join(node.ParamNames(), ","))
 	}
 	return p, p.Validate()

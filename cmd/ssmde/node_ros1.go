@@ -46,7 +46,7 @@ func runNodeROS1(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer rn.Close()
-	params, err := nodeParams(rn.Params(), logger)
+	params, err := nodeParams(rn.Params(), nil, logger)
 	if err != nil {
 		return err
 	}

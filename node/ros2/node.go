@@ -47,6 +47,7 @@ type NodeOptions struct {
 type Node struct {
 	names    *Names
 	params   Params
+	origins  map[string]string // where each parameter was set: "-p" or "params file PATH"
 	domain   int
 	dref     *domainRef // the shared DDS domain (configuration, discovery settings)
 	gidSize  GidSize
@@ -89,7 +90,7 @@ func NewNode(o NodeOptions) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	params, err := o.Args.Parameters(o.Name, names.FullyQualifiedName())
+	params, origins, err := o.Args.parameters(o.Name, names.FullyQualifiedName())
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +145,7 @@ func NewNode(o NodeOptions) (*Node, error) {
 			entityError(fmt.Sprintf("creating a DDS participant on domain %d", domain), p), dref.config)
 	}
 	n := &Node{
-		names: names, params: params, domain: domain, dref: dref, gidSize: gidSize,
+		names: names, params: params, origins: origins, domain: domain, dref: dref, gidSize: gidSize,
 		participant: p, clock: &Clock{sim: useSim},
 		pubs: map[*Publisher]bool{}, subs: map[*Subscription]bool{},
 	}
@@ -185,6 +186,9 @@ func (n *Node) FullyQualifiedName() string { return n.names.FullyQualifiedName()
 
 // Params are the node's parameters from --params-file and -p, in command-line order.
 func (n *Node) Params() Params { return n.params }
+
+// ParamOrigin says where parameter name was set: "-p", "params file PATH", or "" when it was not.
+func (n *Node) ParamOrigin(name string) string { return n.origins[name] }
 
 // DomainID is the DDS domain the node joined.
 func (n *Node) DomainID() int { return n.domain }
