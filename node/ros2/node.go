@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ssmde/ssmde/msgs"
 )
@@ -54,6 +55,8 @@ type Node struct {
 	clock    *Clock
 	gid      Gid
 	closeErr error
+	log      *slog.Logger
+	csids    atomic.Uint32 // numbers the node's services and clients (their USER_DATA ids)
 
 	mu          sync.Mutex // guards everything below and serializes graph updates
 	closed      bool
@@ -146,7 +149,7 @@ func NewNode(o NodeOptions) (*Node, error) {
 	}
 	n := &Node{
 		names: names, params: params, origins: origins, domain: domain, dref: dref, gidSize: gidSize,
-		participant: p, clock: &Clock{sim: useSim},
+		participant: p, clock: &Clock{sim: useSim}, log: logger,
 		pubs: map[*Publisher]bool{}, subs: map[*Subscription]bool{},
 	}
 	fail := func(err error) (*Node, error) {
@@ -156,7 +159,7 @@ func NewNode(o NodeOptions) (*Node, error) {
 	if n.gid, err = entityGid(p); err != nil {
 		return fail(err)
 	}
-	if n.infoWriter, err = n.newPublisher(discoveryTopic, discoveryType, "", discoveryROSType, qosDiscoveryInfo); err != nil {
+	if n.infoWriter, err = n.newPublisher(discoveryTopic, discoveryType, "", discoveryROSType, "", qosDiscoveryInfo); err != nil {
 		return fail(err)
 	}
 	n.mu.Lock()
@@ -220,15 +223,18 @@ func (n *Node) ResolveTopic(topic string) (string, error) { return n.names.Resol
 // announces none. A type msgs cannot describe (no definition there) gets no USER_DATA either, as
 // an rmw endpoint with an unset hash would: Jazzy peers then show its hash as INVALID and warn
 // once per endpoint, which is what happened for every endpoint before.
-func (n *Node) endpointUserData(rosType string) string {
+//
+// extra ("serviceid=...;" or "clientid=...;" for the endpoints of services and clients) comes
+// first, as rmw_cyclonedds puts it.
+func (n *Node) endpointUserData(rosType, extra string) string {
 	if n.gidSize == GidSizeHumble {
-		return ""
+		return extra
 	}
 	h, err := msgs.TypeHash(rosType)
 	if err != nil {
-		return ""
+		return extra
 	}
-	return "typehash=" + h + ";"
+	return extra + "typehash=" + h + ";"
 }
 
 // publishGraphLocked writes the node's current readers and writers to ros_discovery_info.
