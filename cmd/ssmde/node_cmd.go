@@ -47,9 +47,13 @@ func runNode(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	err = runDepthNode(ctx, rn.FullyQualifiedName(), params, &ros2Transport{n: rn}, logger, func(n *node.Node) {
+	err = runDepthNode(ctx, rn.FullyQualifiedName(), params, &ros2Transport{n: rn}, logger, func(n *node.Node) error {
+		if _, err := serveParameters(rn, params, n); err != nil {
+			return fmt.Errorf("parameter services: %w", err)
+		}
 		logger.Info("ssmde node running", "node", rn.FullyQualifiedName(), "domain", rn.DomainID(), "model", n.Model().String(),
 			"sim_time", rn.Clock().SimTime())
+		return nil
 	})
 	if err == nil {
 		logger.Info("shutting down")
@@ -81,7 +85,7 @@ func parseNodeFlags(cmd, synopsis, hint string, rest []string, stdout, stderr io
 
 // runDepthNode opens the model, starts the node on t and runs it until ctx ends. A signal that
 // arrives while the model loads (a TensorRT engine build can take minutes) ends it cleanly.
-func runDepthNode(ctx context.Context, fqn string, params node.Params, t node.Transport, logger *slog.Logger, running func(*node.Node)) error {
+func runDepthNode(ctx context.Context, fqn string, params node.Params, t node.Transport, logger *slog.Logger, running func(*node.Node) error) error {
 	n, err := node.New(fqn, params, t, logger)
 	if err != nil {
 		return err
@@ -94,7 +98,9 @@ func runDepthNode(ctx context.Context, fqn string, params node.Params, t node.Tr
 	if err := n.Start(); err != nil {
 		return err
 	}
-	running(n)
+	if err := running(n); err != nil {
+		return err
+	}
 	return n.Run(ctx)
 }
 
@@ -135,6 +141,19 @@ func nodeParams(values map[string]any, origin func(string) string, log *slog.Log
 		log.Warn("ignoring unknown parameters", "names", strings.Join(unknown, ","), "known", strings.Join(node.ParamNames(), ","))
 	}
 	return p, p.Validate()
+}
+
+// serveParameters serves the node's parameters (`ros2 param list/get/set/dump`): runtime ones are
+// handed to the running node, which takes them from its next frame; the others are read-only.
+func serveParameters(rn *ros2.Node, params node.Params, n *node.Node) (*ros2.ParameterServer, error) {
+	values, descs := params.ROSParameters()
+	return rn.ServeParameters(values, descs, func(changes []msgs.Parameter) error {
+		m := make(map[string]any, len(changes))
+		for i := range changes {
+			m[changes[i].Name] = changes[i].Value.Value()
+		}
+		return n.Reconfigure(m)
+	})
 }
 
 // toParamValue maps ROS parameter values (int64, []float64, ...) onto what node.Params.Set takes.
