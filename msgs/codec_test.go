@@ -19,7 +19,29 @@ func randomMessage(t *testing.T, typ *Type, rng *rand.Rand) Message {
 		t.Fatalf("%s: quick cannot make a value", typ.Name)
 	}
 	reflect.ValueOf(m).Elem().Set(v)
+	clipBounded(reflect.ValueOf(m))
 	return m
+}
+
+// clipBounded keeps bounded sequences (ParameterDescriptor's ranges, T[<=1]) within their bound,
+// which the decoder enforces.
+func clipBounded(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		clipBounded(v.Elem())
+	case reflect.Struct:
+		if d, ok := v.Addr().Interface().(*ParameterDescriptor); ok {
+			d.FloatingPointRange = d.FloatingPointRange[:min(1, len(d.FloatingPointRange))]
+			d.IntegerRange = d.IntegerRange[:min(1, len(d.IntegerRange))]
+		}
+		for i := range v.NumField() {
+			clipBounded(v.Field(i))
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			clipBounded(v.Index(i))
+		}
+	}
 }
 
 // normalize makes empty slices nil and, for CDR, zeroes Header.Seq (which CDR does not carry), so

@@ -13,7 +13,7 @@ type definition struct {
 	zero func() Message // a new zero message of the type
 }
 
-var definitions = []definition{
+var definitions = append([]definition{
 	{name: "builtin_interfaces/msg/Time", zero: func() Message { return new(Time) },
 		ros2: "int32 sec\nuint32 nanosec\n"},
 	{name: "builtin_interfaces/msg/Duration", zero: func() Message { return new(Duration) },
@@ -101,6 +101,60 @@ var definitions = []definition{
 	{name: "diagnostic_msgs/msg/DiagnosticArray", zero: func() Message { return new(DiagnosticArray) },
 		ros2: "std_msgs/Header header\nDiagnosticStatus[] status\n",
 		ros1: "Header header\nDiagnosticStatus[] status\n"},
+}, rclDefinitions...)
+
+// rcl_interfaces (jazzy branch of ros2/rcl_interfaces): parameters, /parameter_events, /rosout
+// and the parameter services' requests and responses. ROS 1 has none of them.
+var rclDefinitions = []definition{
+	{name: "rcl_interfaces/msg/ParameterValue", zero: func() Message { return new(ParameterValue) },
+		ros2: "uint8 type\nbool bool_value\nint64 integer_value\nfloat64 double_value\nstring string_value\n" +
+			"byte[] byte_array_value\nbool[] bool_array_value\nint64[] integer_array_value\n" +
+			"float64[] double_array_value\nstring[] string_array_value\n"},
+	{name: "rcl_interfaces/msg/Parameter", zero: func() Message { return new(Parameter) },
+		ros2: "string name\nParameterValue value\n"},
+	{name: "rcl_interfaces/msg/ParameterEvent", zero: func() Message { return new(ParameterEvent) },
+		ros2: "builtin_interfaces/Time stamp\nstring node\n" +
+			"Parameter[] new_parameters\nParameter[] changed_parameters\nParameter[] deleted_parameters\n"},
+	{name: "rcl_interfaces/msg/FloatingPointRange", zero: func() Message { return new(FloatingPointRange) },
+		ros2: "float64 from_value\nfloat64 to_value\nfloat64 step\n"},
+	{name: "rcl_interfaces/msg/IntegerRange", zero: func() Message { return new(IntegerRange) },
+		ros2: "int64 from_value\nint64 to_value\nuint64 step\n"},
+	{name: "rcl_interfaces/msg/ParameterDescriptor", zero: func() Message { return new(ParameterDescriptor) },
+		ros2: "string name\nuint8 type\nstring description\nstring additional_constraints\n" +
+			"bool read_only false\nbool dynamic_typing false\n" +
+			"FloatingPointRange[<=1] floating_point_range\nIntegerRange[<=1] integer_range\n"},
+	{name: "rcl_interfaces/msg/SetParametersResult", zero: func() Message { return new(SetParametersResult) },
+		ros2: "bool successful\nstring reason\n"},
+	{name: "rcl_interfaces/msg/ListParametersResult", zero: func() Message { return new(ListParametersResult) },
+		ros2: "string[] names\nstring[] prefixes\n"},
+	{name: "rcl_interfaces/msg/Log", zero: func() Message { return new(Log) },
+		ros2: "uint8 DEBUG=10\nuint8 INFO=20\nuint8 WARN=30\nuint8 ERROR=40\nuint8 FATAL=50\n" +
+			"builtin_interfaces/Time stamp\nuint8 level\nstring name\nstring msg\nstring file\nstring function\nuint32 line\n"},
+
+	{name: "rcl_interfaces/srv/GetParameters_Request", zero: func() Message { return new(GetParametersRequest) },
+		ros2: "string[] names\n"},
+	{name: "rcl_interfaces/srv/GetParameters_Response", zero: func() Message { return new(GetParametersResponse) },
+		ros2: "ParameterValue[] values\n"},
+	{name: "rcl_interfaces/srv/GetParameterTypes_Request", zero: func() Message { return new(GetParameterTypesRequest) },
+		ros2: "string[] names\n"},
+	{name: "rcl_interfaces/srv/GetParameterTypes_Response", zero: func() Message { return new(GetParameterTypesResponse) },
+		ros2: "uint8[] types\n"},
+	{name: "rcl_interfaces/srv/SetParameters_Request", zero: func() Message { return new(SetParametersRequest) },
+		ros2: "Parameter[] parameters\n"},
+	{name: "rcl_interfaces/srv/SetParameters_Response", zero: func() Message { return new(SetParametersResponse) },
+		ros2: "SetParametersResult[] results\n"},
+	{name: "rcl_interfaces/srv/SetParametersAtomically_Request", zero: func() Message { return new(SetParametersAtomicallyRequest) },
+		ros2: "Parameter[] parameters\n"},
+	{name: "rcl_interfaces/srv/SetParametersAtomically_Response", zero: func() Message { return new(SetParametersAtomicallyResponse) },
+		ros2: "SetParametersResult result\n"},
+	{name: "rcl_interfaces/srv/DescribeParameters_Request", zero: func() Message { return new(DescribeParametersRequest) },
+		ros2: "string[] names\n"},
+	{name: "rcl_interfaces/srv/DescribeParameters_Response", zero: func() Message { return new(DescribeParametersResponse) },
+		ros2: "ParameterDescriptor[] descriptors\n"},
+	{name: "rcl_interfaces/srv/ListParameters_Request", zero: func() Message { return new(ListParametersRequest) },
+		ros2: "uint64 DEPTH_RECURSIVE=0\nstring[] prefixes\nuint64 depth\n"},
+	{name: "rcl_interfaces/srv/ListParameters_Response", zero: func() Message { return new(ListParametersResponse) },
+		ros2: "ListParametersResult result\n"},
 }
 
 const pointFieldConstants = "uint8 INT8=1\nuint8 UINT8=2\nuint8 INT16=3\nuint8 UINT16=4\n" +

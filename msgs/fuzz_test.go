@@ -9,7 +9,7 @@ import (
 // what it accepts must re-encode to bytes that decode and re-encode to the same bytes.
 
 func fuzzSeeds(f *testing.F, cdr bool) {
-	for _, s := range sampleMessages() {
+	for _, s := range append(sampleMessages(), rclSampleMessages()...) {
 		if cdr {
 			f.Add(s.msg.MarshalCDR(nil))
 		} else {
@@ -62,6 +62,34 @@ func FuzzUnmarshalROS1(f *testing.F) {
 			}
 			if enc2 := m2.MarshalROS1(nil); !bytes.Equal(enc, enc2) {
 				t.Fatalf("%s: ROS 1 not stable:\n%x\n%x", typ.Name, enc, enc2)
+			}
+		}
+	})
+}
+
+// FuzzSplitServiceCDR: service requests come from any client on the domain. Splitting off the
+// header never panics, and what a request type accepts after it re-encodes with the same header.
+func FuzzSplitServiceCDR(f *testing.F) {
+	for _, s := range rclServiceSamples() {
+		f.Add(MarshalServiceCDR(nil, s.header, s.msg))
+	}
+	f.Add([]byte{0, 1, 0, 0})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		h, body, err := SplitServiceCDR(append([]byte(nil), data...))
+		if err != nil {
+			return
+		}
+		for _, typ := range Types() {
+			m := typ.New()
+			if m.UnmarshalCDR(body) != nil {
+				continue
+			}
+			h2, body2, err := SplitServiceCDR(MarshalServiceCDR(nil, h, m))
+			if err != nil || h2 != h {
+				t.Fatalf("%s: header %+v, %v after re-encoding; want %+v", typ.Name, h2, err, h)
+			}
+			if err := typ.New().UnmarshalCDR(body2); err != nil {
+				t.Fatalf("%s: re-encoded message does not decode: %v", typ.Name, err)
 			}
 		}
 	})

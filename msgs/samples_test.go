@@ -74,3 +74,69 @@ func sampleMessages() []struct {
 			Covariance: [36]float64{0: 1, 7: 1, 14: 1, 21: 0.1, 28: 0.1, 35: 0.1}}},
 	}
 }
+
+// rclSampleMessages are rcl_interfaces values that testdata/cyclone_cdr.c writes too (ROS 2
+// only: ROS 1 has no such types). The event carries a value of every parameter type.
+func rclSampleMessages() []struct {
+	name string
+	msg  Message
+} {
+	str := func(name, v string) Parameter {
+		return Parameter{Name: name, Value: ParameterValue{Type: ParameterString, String: v}}
+	}
+	ev := &ParameterEvent{Stamp: Time{5, 6}, Node: "/front/ssmde", NewParameters: []Parameter{
+		str("scale_mode", "focal"),
+		{"fixed_scale", ParameterValue{Type: ParameterDouble, Double: 1.5}},
+		{"points_decimation", ParameterValue{Type: ParameterInteger, Integer: 2}},
+		{"publish_points", ParameterValue{Type: ParameterBool, Bool: true}},
+		{"base_to_camera", ParameterValue{Type: ParameterDoubleArray, DoubleArray: []float64{0.1, 0.2, 0.3, 0, 0, 0, 1}}},
+		{"names", ParameterValue{Type: ParameterStringArray, StringArray: []string{"a", "bcd"}}},
+		{"ints", ParameterValue{Type: ParameterIntegerArray, IntegerArray: []int64{-1, 7}}},
+		{"bools", ParameterValue{Type: ParameterBoolArray, BoolArray: []bool{true, false, true}}},
+		{"bytes", ParameterValue{Type: ParameterByteArray, ByteArray: []byte{1, 2, 3}}},
+	}, DeletedParameters: []Parameter{{Name: "gone"}}}
+	return []struct {
+		name string
+		msg  Message
+	}{
+		{"parameter_event", ev},
+		{"parameter_descriptor", &rclDescriptors()[0]},
+		{"log", &Log{Stamp: Time{1700000000, 5}, Level: LogWarn, Name: "front.ssmde", Msg: "frame dropped",
+			File: "node/node.go", Function: "processFrame", Line: 42}},
+	}
+}
+
+func rclDescriptors() []ParameterDescriptor {
+	return []ParameterDescriptor{
+		{Name: "fixed_scale", Type: ParameterDouble, Description: "depth factor",
+			FloatingPointRange: []FloatingPointRange{{0, 1000, 0}}},
+		{Name: "points_decimation", Type: ParameterInteger, Description: "keep every k-th pixel",
+			IntegerRange: []IntegerRange{{1, 64, 1}}},
+		{Name: "model", Type: ParameterString, Description: "model folder",
+			AdditionalConstraints: "read-only: restart the node", ReadOnly: true},
+	}
+}
+
+// rclServiceSamples are requests and replies of the parameter services framed as rmw_cyclonedds
+// frames them (service.go), as testdata/cyclone_cdr.c writes them.
+func rclServiceSamples() []struct {
+	name   string
+	header ServiceHeader
+	msg    Message
+} {
+	return []struct {
+		name   string
+		header ServiceHeader
+		msg    Message
+	}{
+		{"get_parameters_request", ServiceHeader{0x0102030405060708, 7},
+			&GetParametersRequest{Names: []string{"scale_mode", "min_depth"}}},
+		{"set_parameters_request", ServiceHeader{0x1112131415161718, 9}, &SetParametersRequest{Parameters: []Parameter{
+			{"min_depth", ParameterValue{Type: ParameterDouble, Double: 0.5}},
+			{"publish_colormap", ParameterValue{Type: ParameterString, String: "always"}}}}},
+		{"describe_parameters_response", ServiceHeader{0x2122232425262728, 11},
+			&DescribeParametersResponse{Descriptors: rclDescriptors()}},
+		{"set_parameters_atomically_response", ServiceHeader{0x3132333435363738, -3},
+			&SetParametersAtomicallyResponse{Result: SetParametersResult{Reason: "parameter 'model' cannot be set because it is read-only"}}},
+	}
+}

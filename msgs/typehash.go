@@ -124,10 +124,16 @@ func parseFieldType(typ, pkg string) (tdFieldType, error) {
 		if !qualified {
 			p, t = pkg, base
 		}
+		kind := "msg"
+		if k, rest, ok := strings.Cut(t, "/"); ok && (k == "msg" || k == "srv" || k == "action") {
+			// A fully qualified "pkg/srv/Type": a service's own messages, which .msg syntax cannot
+			// name but the descriptions of services and their events refer to.
+			kind, t = k, rest
+		}
 		if p == "" || t == "" || strings.Contains(t, "/") {
 			return ft, fmt.Errorf("field type %q: bad type name", typ)
 		}
-		ft.nestedTypeName = p + "/msg/" + t
+		ft.nestedTypeName = p + "/" + kind + "/" + t
 	}
 	ft.typeID += arrayOffset
 	return ft, nil

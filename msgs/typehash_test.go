@@ -116,3 +116,37 @@ func TestDescribeEmpty(t *testing.T) {
 		t.Errorf("describe(Empty) = %+v, %v", d, err)
 	}
 }
+
+// Reference hashes of the parameter services (rcl_interfaces jazzy, the generated <Service>.json
+// files): they cover the service, request, response and event descriptions and ServiceEventInfo.
+var jazzyServiceTypeHashes = map[string]string{
+	"rcl_interfaces/srv/GetParameters":  "RIHS01_bf9803d5c74cf989a5de3e0c2e99444599a627c7ff75f97b8c05b01003675cbc",
+	"rcl_interfaces/srv/SetParameters":  "RIHS01_56eed9a67e169f9cb6c1f987bc88f868c14a8fc9f743a263bc734c154015d7e0",
+	"rcl_interfaces/srv/ListParameters": "RIHS01_3e6062bfbb27bfb8730d4cef2558221f51a11646d78e7bb30a1e83afac3aad9d",
+}
+
+func TestTypeHashServices(t *testing.T) {
+	for name, want := range jazzyServiceTypeHashes {
+		if got, err := TypeHash(name); err != nil || got != want {
+			j, _ := typeDescriptionJSON(name)
+			t.Errorf("TypeHash(%s) = %s, %v; want %s; hashed:\n%s", name, got, err, want, j)
+		}
+	}
+	// Every parameter service, its request and its response have a hash (the request's and the
+	// response's are what service endpoints announce), and they differ.
+	seen := map[string]string{}
+	for _, s := range []string{"GetParameters", "GetParameterTypes", "SetParameters", "SetParametersAtomically", "DescribeParameters", "ListParameters"} {
+		for _, suffix := range []string{"", "_Request", "_Response", "_Event"} {
+			name := "rcl_interfaces/srv/" + s + suffix
+			h, err := TypeHash(name)
+			if err != nil {
+				t.Errorf("%s: %v", name, err)
+				continue
+			}
+			if other, dup := seen[h]; dup {
+				t.Errorf("%s and %s have the same hash %s", name, other, h)
+			}
+			seen[h] = name
+		}
+	}
+}

@@ -323,3 +323,99 @@ func resize[T any](s []T, n int) []T {
 	}
 	return make([]T, n)
 }
+
+func (w *writer) u64(v uint64) {
+	w.align(8)
+	w.buf = binary.LittleEndian.AppendUint64(w.buf, v)
+}
+
+func (w *writer) i64(v int64) { w.u64(uint64(v)) }
+
+// bools writes a bool sequence.
+func (w *writer) bools(v []bool) {
+	w.count(len(v))
+	for _, b := range v {
+		w.boolean(b)
+	}
+}
+
+// i64seq writes an int64 sequence: count, then (only if there are elements) alignment and elements.
+func (w *writer) i64seq(v []int64) {
+	w.count(len(v))
+	if len(v) == 0 {
+		return
+	}
+	w.align(8)
+	for _, x := range v {
+		w.buf = binary.LittleEndian.AppendUint64(w.buf, uint64(x))
+	}
+}
+
+// strs writes a string sequence.
+func (w *writer) strs(v []string) {
+	w.count(len(v))
+	for _, s := range v {
+		w.str(s)
+	}
+}
+
+func (r *reader) u64(field string) uint64 {
+	if !r.align(field, 8) || !r.need(field, 8) {
+		return 0
+	}
+	v := r.u64at(r.pos)
+	r.pos += 8
+	return v
+}
+
+func (r *reader) i64(field string) int64 { return int64(r.u64(field)) }
+
+// bools reads a bool sequence into dst's storage when it is large enough.
+func (r *reader) bools(field string, dst []bool) []bool {
+	dst = resize(dst, r.count(field, 1))
+	for i := range dst {
+		dst[i] = r.boolean(field)
+	}
+	if r.err != nil {
+		return dst[:0]
+	}
+	return dst
+}
+
+// i64seq reads an int64 sequence into dst's storage when it is large enough.
+func (r *reader) i64seq(field string, dst []int64) []int64 {
+	dst = resize(dst, r.count(field, 8))
+	if len(dst) > 0 && r.align(field, 8) && r.need(field, 8*len(dst)) {
+		for i := range dst {
+			dst[i] = int64(r.u64at(r.pos))
+			r.pos += 8
+		}
+	}
+	if r.err != nil {
+		return dst[:0]
+	}
+	return dst
+}
+
+// strs reads a string sequence into dst's storage when it is large enough.
+func (r *reader) strs(field string, dst []string) []string {
+	dst = resize(dst, r.count(field, 4))
+	for i := range dst {
+		dst[i] = r.str(field)
+	}
+	if r.err != nil {
+		return dst[:0]
+	}
+	return dst
+}
+
+// bounded reads the count of a sequence declared T[<=max] (minSize bytes per element at least),
+// failing when the input announces more than max.
+func (r *reader) bounded(field string, minSize, max int) int {
+	n := r.count(field, minSize)
+	if n > max && r.err == nil {
+		r.fail(field, ErrLength, "length "+strconv.Itoa(n)+" exceeds the bound "+strconv.Itoa(max))
+		return 0
+	}
+	return n
+}

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -43,15 +44,16 @@ const startupInfoWait = time.Second
 
 // Node runs the depth pipeline on a camera stream over a Transport.
 type Node struct {
-	name   string
-	params Params
-	t      Transport
-	log    *slog.Logger
-	model  *models.Model
-	pipe   *pipeline.Pipeline
-	infos  *CameraInfoStore
-	frames Frames
-	stats  Stats
+	name    string
+	params  Params // what the worker runs with: read and changed only by Run's goroutine (and Start before it)
+	initial Params // what New got; never changed
+	t       Transport
+	log     *slog.Logger
+	model   *models.Model
+	pipe    *pipeline.Pipeline
+	infos   *CameraInfoStore
+	frames  Frames
+	stats   Stats
 
 	slot      *LatestSlot
 	sparse    *LatestSlot   // the newest sparse depth message (scale_mode sparse_depth)
@@ -82,7 +84,9 @@ type Node struct {
 	sparseFrom   pipeline.Rigid // camera_from_sensor for clouds
 	unscaled     string         // the last "no metric scale yet" reason logged
 
-	mu        sync.Mutex // guards what diagnostics read from the worker
+	mu        sync.Mutex // guards what diagnostics read from the worker, and desired/pending
+	desired   Params     // the last parameters Reconfigure accepted
+	pending   bool       // desired is newer than params: the worker applies it before its next frame
 	scale     float64
 	scaleNote string
 	shift     float64
@@ -98,7 +102,7 @@ func New(name string, p Params, t Transport, log *slog.Logger) (*Node, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	n := &Node{name: name, params: p, t: t, log: log, slot: NewLatestSlot(), sparse: NewLatestSlot(), infoReady: make(chan struct{}, 1),
+	n := &Node{name: name, params: p, initial: p, desired: p, t: t, log: log, slot: NewLatestSlot(), sparse: NewLatestSlot(), infoReady: make(chan struct{}, 1),
 		frames: Frames{Odom: p.OdomFrame, Base: p.BaseFrame}, sparseFrom: pipeline.Identity()}
 	if len(p.SparseToCam) == 7 {
 		n.sparseFrom = RigidFromXYZQuat(p.SparseToCam)
@@ -186,20 +190,8 @@ func (n *Node) Start() error {
 	}
 	n.pubDepth = adv(TopicDepth, "sensor_msgs/msg/Image", out)
 	n.pubInfo = adv(TopicDepthInfo, "sensor_msgs/msg/CameraInfo", out)
-	if p.PublishPoints {
-		n.pubPoints = adv(TopicPoints, "sensor_msgs/msg/PointCloud2", out)
-	}
-	if p.PublishColormap != "never" {
-		n.pubColormap = adv(TopicColormap, "sensor_msgs/msg/Image", out)
-	}
-	if p.PublishOdom {
-		n.pubOdom = adv(TopicOdom, "nav_msgs/msg/Odometry", out)
-	}
-	if p.PublishTF {
-		n.pubTF = adv(TopicTF, "tf2_msgs/msg/TFMessage", QoSTF)
-		if p.BaseFrame != "" {
-			n.pubTFStatic = adv(TopicTFStatic, "tf2_msgs/msg/TFMessage", QoSTFStatic)
-		}
+	if err == nil {
+		err = n.advertiseOutputs()
 	}
 	n.pubDiag = adv(TopicDiagnostic, "diagnostic_msgs/msg/DiagnosticArray", QoS{Reliable: true, Depth: 10})
 	if err != nil {
@@ -243,6 +235,91 @@ func (n *Node) Start() error {
 	})
 }
 
+// advertiseOutputs creates the publishers of the switchable outputs that are on and have none
+// yet: at Start, and when a parameter change turns one on.
+func (n *Node) advertiseOutputs() error {
+	p := n.params
+	out := QoS{Reliable: true, Depth: p.OutputDepth}
+	var err error
+	adv := func(pub *Publisher, topic, typ string, q QoS) {
+		if err != nil || *pub != nil {
+			return
+		}
+		*pub, err = n.t.Advertise(topic, typ, q)
+	}
+	if p.PublishPoints {
+		adv(&n.pubPoints, TopicPoints, "sensor_msgs/msg/PointCloud2", out)
+	}
+	if p.PublishColormap != "never" {
+		adv(&n.pubColormap, TopicColormap, "sensor_msgs/msg/Image", out)
+	}
+	if p.PublishOdom {
+		adv(&n.pubOdom, TopicOdom, "nav_msgs/msg/Odometry", out)
+	}
+	if p.PublishTF {
+		adv(&n.pubTF, TopicTF, "tf2_msgs/msg/TFMessage", QoSTF)
+		if p.BaseFrame != "" {
+			adv(&n.pubTFStatic, TopicTFStatic, "tf2_msgs/msg/TFMessage", QoSTFStatic)
+		}
+	}
+	return err
+}
+
+// Reconfigure takes new values of runtime parameters (IsRuntimeParam), typed as Params.Set
+// takes them, from any goroutine: it checks them all against the running node and either
+// accepts them all, to be applied before the next frame, or none, saying why.
+func (n *Node) Reconfigure(changes map[string]any) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	next := n.desired
+	next.SparseToCam, next.BaseToCamera = slices.Clone(next.SparseToCam), slices.Clone(next.BaseToCamera)
+	names := make([]string, 0, len(changes))
+	for k := range changes {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		if !IsRuntimeParam(k) {
+			return fmt.Errorf("parameter %s is %s", k, ReadOnlyConstraint)
+		}
+		if err := next.Set(k, changes[k]); err != nil {
+			return err
+		}
+	}
+	if err := next.Validate(); err != nil {
+		return err
+	}
+	sparse := string(pipeline.ScaleSparseDepth)
+	if (next.ScaleMode == sparse) != (n.initial.ScaleMode == sparse) {
+		return fmt.Errorf("parameter scale_mode: switching to or from sparse_depth needs its subscription, made at start-up: restart the node with scale_mode:=%s", next.ScaleMode)
+	}
+	if _, err := n.pipe.Check(next.PipelineConfig()); err != nil {
+		return err
+	}
+	n.desired, n.pending = next, true
+	return nil
+}
+
+// applyPending makes the worker run with what Reconfigure last accepted.
+func (n *Node) applyPending() {
+	n.mu.Lock()
+	p, pending := n.desired, n.pending
+	n.pending = false
+	n.mu.Unlock()
+	if !pending {
+		return
+	}
+	if err := n.pipe.Reconfigure(p.PipelineConfig()); err != nil {
+		n.log.Error("parameters not applied", "err", err)
+		return
+	}
+	n.params = p
+	if err := n.advertiseOutputs(); err != nil {
+		n.log.Error("an output turned on by a parameter could not be advertised", "err", err)
+	}
+	n.log.Info("parameters applied")
+}
+
 // Run processes frames until ctx is cancelled, publishing /diagnostics every
 // diagnostics_period seconds.
 func (n *Node) Run(ctx context.Context) error {
@@ -278,6 +355,7 @@ func (n *Node) Run(ctx context.Context) error {
 		if len(n.buf) == 0 {
 			continue
 		}
+		n.applyPending()
 		if wait := n.processFrame(); wait > 0 {
 			retry.Reset(wait)
 			continue
@@ -444,7 +522,7 @@ func (n *Node) publish(res *pipeline.Result) error {
 	if err := n.pubInfo.Publish(&res.DepthInfo); err != nil {
 		return err
 	}
-	if n.pubPoints != nil && res.Points != nil {
+	if n.pubPoints != nil && n.params.PublishPoints && res.Points != nil {
 		if err := n.pubPoints.Publish(res.Points); err != nil {
 			return err
 		}
@@ -454,21 +532,23 @@ func (n *Node) publish(res *pipeline.Result) error {
 			return err
 		}
 	}
-	if n.pubOdom != nil || n.pubTF != nil {
+	pubOdom := n.pubOdom != nil && n.params.PublishOdom // a switched-off output keeps its publisher, silent
+	pubTF := n.pubTF != nil && n.params.PublishTF
+	if pubOdom || pubTF {
 		stamp := float64(res.Header.Stamp.Nanos()) / 1e9
 		dt := stamp - n.lastStamp
 		n.lastStamp = stamp
 		var tf *msgs.TFMessage
-		if n.pubTF != nil {
+		if pubTF {
 			tf = &n.tfMsg
 		}
 		OdometryOf(&n.odomMsg, tf, res, n.frames, dt)
-		if n.pubOdom != nil {
+		if pubOdom {
 			if err := n.pubOdom.Publish(&n.odomMsg); err != nil {
 				return err
 			}
 		}
-		if n.pubTF != nil {
+		if pubTF {
 			if err := n.pubTF.Publish(&n.tfMsg); err != nil {
 				return err
 			}

@@ -3,6 +3,7 @@ package node
 import (
 	"errors"
 	"math"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -248,5 +249,54 @@ func TestDiagnosticsLevels(t *testing.T) {
 	snap = s.Snapshot(start.Add(2*time.Second), 20, 1)
 	if d := snap.DiagnosticArray(msgs.Time{}, "ssmde", "m"); d.Status[0].Level != msgs.DiagnosticError || !strings.Contains(d.Status[0].Message, "hsv8") {
 		t.Fatalf("images in, nothing out: %+v", d.Status[0])
+	}
+}
+
+// TestROSParameters: every parameter is declared with its ROS 2 type and the README's text; only
+// the runtime ones are writable; values round-trip through Set as the services carry them.
+func TestROSParameters(t *testing.T) {
+	p := DefaultParams()
+	p.BaseToCamera = []float64{0, 0, 1, 0, 0, 0, 1}
+	params, descs := p.ROSParameters()
+	if len(params) != len(ParamNames()) || len(descs) != len(params) {
+		t.Fatalf("%d parameters, %d descriptors, want %d", len(params), len(descs), len(ParamNames()))
+	}
+	byName := map[string]int{}
+	for i, d := range descs {
+		byName[d.Name] = i
+		if d.Name != params[i].Name || d.Type != params[i].Value.Type || d.Description == "" {
+			t.Errorf("%s: descriptor %+v for value %+v", params[i].Name, d, params[i].Value)
+		}
+		if d.ReadOnly == IsRuntimeParam(d.Name) {
+			t.Errorf("%s: read_only %v, runtime %v", d.Name, d.ReadOnly, IsRuntimeParam(d.Name))
+		}
+	}
+	for name, typ := range map[string]uint8{"model": msgs.ParameterString, "tensorrt_fp16": msgs.ParameterBool,
+		"threads": msgs.ParameterInteger, "fixed_scale": msgs.ParameterDouble, "base_to_camera": msgs.ParameterDoubleArray} {
+		if got := params[byName[name]].Value.Type; got != typ {
+			t.Errorf("%s: type %d, want %d", name, got, typ)
+		}
+	}
+	for _, name := range []string{"fixed_scale", "scale_mode", "min_depth", "points_decimation", "publish_colormap"} {
+		if descs[byName[name]].ReadOnly {
+			t.Errorf("%s is read-only; it is a runtime parameter", name)
+		}
+	}
+	for _, name := range []string{"model", "providers", "image_topic", "depth_encoding", "output_depth", "use_sim_time"} {
+		if d := descs[byName[name]]; !d.ReadOnly || d.AdditionalConstraints != ReadOnlyConstraint {
+			t.Errorf("%s: %+v, want read-only", name, d)
+		}
+	}
+	if r := descs[byName["points_decimation"]].IntegerRange; len(r) != 1 || r[0].FromValue != 1 {
+		t.Errorf("points_decimation range %+v", r)
+	}
+	q := DefaultParams()
+	for _, prm := range params {
+		if err := q.Set(prm.Name, prm.Value.Value()); err != nil {
+			t.Fatalf("Set(%s, %v): %v", prm.Name, prm.Value.Value(), err)
+		}
+	}
+	if !reflect.DeepEqual(q, p) {
+		t.Errorf("values set back give\n%+v\nwant\n%+v", q, p)
 	}
 }

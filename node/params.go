@@ -4,16 +4,20 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/ssmde/ssmde/internal/suggest"
 	"github.com/ssmde/ssmde/models"
+	"github.com/ssmde/ssmde/msgs"
 	"github.com/ssmde/ssmde/pipeline"
 )
 
 // Params are the node's ROS parameters. Field tags give the parameter name; the doc tag is the
-// README table's text. The same names work as ROS 2 params-file keys, `-p name:=value`, and ROS 1
+// README table's text; runtime:"true" marks those a running node takes from the next frame (ROS 2
+// `ros2 param set`), the others are read-only once it runs. The same names work as ROS 2 params-file keys, `-p name:=value`, and ROS 1
 // private parameters (`_name:=value`, `~name`).
 type Params struct {
 	Model     string `param:"model" doc:"model folder (model.yaml + ONNX); empty: the installed default"`
@@ -34,29 +38,29 @@ type Params struct {
 
 	Fit          string    `param:"fit" doc:"stretch, crop_center, crop_bottom, letterbox or keep_aspect: how the image meets the model input (empty: the model's input.fit, else stretch)"`
 	Rectify      bool      `param:"rectify" doc:"undistort with camera_info before inference"`
-	ScaleMode    string    `param:"scale_mode" doc:"none, fixed, focal, camera_height, sparse_depth or fixed_affine (affine_disparity/affine_depth models: camera_height, sparse_depth or fixed_affine)"`
-	FixedScale   float64   `param:"fixed_scale" doc:"depth factor for scale_mode fixed; the scale for fixed_affine"`
-	FixedShift   float64   `param:"fixed_shift" doc:"the shift for scale_mode fixed_affine (disparity for affine_disparity, m for affine_depth)"`
-	CameraHeight float64   `param:"camera_height" doc:"camera height above the ground (m) for scale_mode camera_height"`
-	CameraPitch  float64   `param:"camera_pitch" doc:"camera pitch below the horizon (degrees) for camera_height with an affine model"`
-	CameraRoll   float64   `param:"camera_roll" doc:"camera roll (degrees) for camera_height with an affine model"`
+	ScaleMode    string    `param:"scale_mode" runtime:"true" doc:"none, fixed, focal, camera_height, sparse_depth or fixed_affine (affine_disparity/affine_depth models: camera_height, sparse_depth or fixed_affine)"`
+	FixedScale   float64   `param:"fixed_scale" runtime:"true" doc:"depth factor for scale_mode fixed; the scale for fixed_affine"`
+	FixedShift   float64   `param:"fixed_shift" runtime:"true" doc:"the shift for scale_mode fixed_affine (disparity for affine_disparity, m for affine_depth)"`
+	CameraHeight float64   `param:"camera_height" runtime:"true" doc:"camera height above the ground (m) for scale_mode camera_height"`
+	CameraPitch  float64   `param:"camera_pitch" runtime:"true" doc:"camera pitch below the horizon (degrees) for camera_height with an affine model"`
+	CameraRoll   float64   `param:"camera_roll" runtime:"true" doc:"camera roll (degrees) for camera_height with an affine model"`
 	SparseTopic  string    `param:"sparse_depth_topic" doc:"metric samples for scale_mode sparse_depth: a PointCloud2 (LiDAR) or a depth Image (ToF, stereo) registered to the camera"`
 	SparseType   string    `param:"sparse_depth_type" doc:"points (sensor_msgs/PointCloud2) or depth (sensor_msgs/Image, 32FC1 m or 16UC1 mm)"`
 	SparseToCam  []float64 `param:"sparse_depth_to_camera" doc:"x y z qx qy qz qw of the point cloud's frame in the camera optical frame (empty: the cloud is in the camera optical frame)"`
-	SparseMaxAge float64   `param:"sparse_depth_max_age" doc:"use samples stamped at most this many seconds from the image (older: the last fit is kept)"`
-	MinDepth     float64   `param:"min_depth" doc:"clamp depth below (m, 0: off)"`
-	MaxDepth     float64   `param:"max_depth" doc:"clamp depth above (m, 0: off)"`
+	SparseMaxAge float64   `param:"sparse_depth_max_age" runtime:"true" doc:"use samples stamped at most this many seconds from the image (older: the last fit is kept)"`
+	MinDepth     float64   `param:"min_depth" runtime:"true" doc:"clamp depth below (m, 0: off)"`
+	MaxDepth     float64   `param:"max_depth" runtime:"true" doc:"clamp depth above (m, 0: off)"`
 
 	DepthEncoding    string  `param:"depth_encoding" doc:"32FC1 (m, NaN invalid) or 16UC1 (mm, 0 invalid)"`
-	PublishPoints    bool    `param:"publish_points" doc:"publish the point cloud (needs intrinsics)"`
-	PointsRGB        bool    `param:"points_rgb" doc:"add an rgb field to the cloud"`
-	PointsDecimation int     `param:"points_decimation" doc:"keep every k-th pixel in x and y"`
-	PointsMinRange   float64 `param:"points_min_range" doc:"drop points nearer than this (m, Euclidean, 0: off)"`
-	PointsMaxRange   float64 `param:"points_max_range" doc:"drop points farther than this (m, 0: off)"`
-	PublishColormap  string  `param:"publish_colormap" doc:"auto (when subscribed), always or never"`
+	PublishPoints    bool    `param:"publish_points" runtime:"true" doc:"publish the point cloud (needs intrinsics)"`
+	PointsRGB        bool    `param:"points_rgb" runtime:"true" doc:"add an rgb field to the cloud"`
+	PointsDecimation int     `param:"points_decimation" runtime:"true" doc:"keep every k-th pixel in x and y"`
+	PointsMinRange   float64 `param:"points_min_range" runtime:"true" doc:"drop points nearer than this (m, Euclidean, 0: off)"`
+	PointsMaxRange   float64 `param:"points_max_range" runtime:"true" doc:"drop points farther than this (m, 0: off)"`
+	PublishColormap  string  `param:"publish_colormap" runtime:"true" doc:"auto (when subscribed), always or never"`
 
-	PublishOdom     bool      `param:"publish_odom" doc:"publish odometry from the pose net"`
-	PublishTF       bool      `param:"publish_tf" doc:"broadcast odom_frame → base_frame (or → camera frame)"`
+	PublishOdom     bool      `param:"publish_odom" runtime:"true" doc:"publish odometry from the pose net"`
+	PublishTF       bool      `param:"publish_tf" runtime:"true" doc:"broadcast odom_frame → base_frame (or → camera frame)"`
 	OdomFrame       string    `param:"odom_frame" doc:"odometry frame id"`
 	BaseFrame       string    `param:"base_frame" doc:"robot base frame; empty: odometry is of the camera's optical frame"`
 	BaseToCamera    []float64 `param:"base_to_camera" doc:"x y z qx qy qz qw of the camera optical frame in base_frame (published on /tf_static)"`
@@ -237,11 +241,29 @@ func (p *Params) Set(name string, value any) error {
 			}
 			f.SetFloat(x)
 		case reflect.Slice:
+			switch x := value.(type) { // ROS-typed lists, as the parameter services carry them
+			case []float64:
+				if len(x) == 0 {
+					f.Set(reflect.Zero(f.Type())) // empty is nil: the default, as "[]" is
+				} else {
+					f.Set(reflect.ValueOf(slices.Clone(x)))
+				}
+				return nil
+			case []int64:
+				value = toAnyList(x)
+			case []string:
+				if len(x) == 0 { // "[]" in a params file: an empty list of any type
+					value = []any{}
+				}
+			}
 			list, ok := value.([]any)
 			if !ok {
 				return fmt.Errorf("parameter %s = %v (%T): want a list of numbers", name, value, value)
 			}
-			out := make([]float64, len(list))
+			var out []float64 // nil for [], which equals the default
+			if len(list) > 0 {
+				out = make([]float64, len(list))
+			}
 			for k, e := range list {
 				x, ok := asFloat(e)
 				if !ok {
@@ -253,7 +275,7 @@ func (p *Params) Set(name string, value any) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("parameter %q unknown; the node's parameters are: %s", name, strings.Join(ParamNames(), ", "))
+	return fmt.Errorf("parameter %q unknown%s (the node's parameters: %s)", name, suggest.DidYouMean(name, ParamNames()), strings.Join(ParamNames(), ", "))
 }
 
 // SetAll assigns parameters in name order (so errors are reproducible).
@@ -327,4 +349,76 @@ func ParamTable() string {
 		fmt.Fprintf(&b, "| `%s` | `%s` | %s |\n", t.Field(i).Tag.Get("param"), def, t.Field(i).Tag.Get("doc"))
 	}
 	return b.String()
+}
+
+func toAnyList[T any](v []T) []any {
+	out := make([]any, len(v))
+	for i, x := range v {
+		out[i] = x
+	}
+	return out
+}
+
+// IsRuntimeParam reports whether a running node takes a new value of name (from the next frame).
+func IsRuntimeParam(name string) bool {
+	t := reflect.TypeOf(Params{})
+	for i := 0; i < t.NumField(); i++ {
+		if t.Field(i).Tag.Get("param") == name {
+			return t.Field(i).Tag.Get("runtime") == "true"
+		}
+	}
+	return false
+}
+
+// paramRanges are the ranges the parameter services describe (and enforce on a set).
+var paramRanges = map[string]any{
+	"points_decimation": msgs.IntegerRange{FromValue: 1, ToValue: 1000, Step: 1},
+	"camera_pitch":      msgs.FloatingPointRange{FromValue: -90, ToValue: 90},
+	"camera_roll":       msgs.FloatingPointRange{FromValue: -180, ToValue: 180},
+}
+
+// Constraints of the descriptors: what a set may do.
+const (
+	RuntimeConstraint  = "takes effect on the next frame"
+	ReadOnlyConstraint = "read-only while the node runs: set it at start-up (-p name:=value or --params-file)"
+)
+
+// ROSParameters gives every parameter with its ROS 2 value (bool, integer, double, string,
+// double array) and descriptor (the README table's text, read-only unless runtime, a range
+// where one applies), in declaration order, for the parameter services.
+func (p Params) ROSParameters() ([]msgs.Parameter, []msgs.ParameterDescriptor) {
+	v := reflect.ValueOf(p)
+	t := v.Type()
+	params := make([]msgs.Parameter, 0, t.NumField())
+	descs := make([]msgs.ParameterDescriptor, 0, t.NumField())
+	for i := 0; i < t.NumField(); i++ {
+		name := t.Field(i).Tag.Get("param")
+		var pv msgs.ParameterValue
+		switch f := v.Field(i); f.Kind() {
+		case reflect.String:
+			pv = msgs.ParameterValue{Type: msgs.ParameterString, String: f.String()}
+		case reflect.Bool:
+			pv = msgs.ParameterValue{Type: msgs.ParameterBool, Bool: f.Bool()}
+		case reflect.Int, reflect.Int64:
+			pv = msgs.ParameterValue{Type: msgs.ParameterInteger, Integer: f.Int()}
+		case reflect.Float64:
+			pv = msgs.ParameterValue{Type: msgs.ParameterDouble, Double: f.Float()}
+		case reflect.Slice:
+			pv = msgs.ParameterValue{Type: msgs.ParameterDoubleArray, DoubleArray: append([]float64{}, f.Interface().([]float64)...)}
+		}
+		d := msgs.ParameterDescriptor{Name: name, Type: pv.Type, Description: t.Field(i).Tag.Get("doc"),
+			ReadOnly: t.Field(i).Tag.Get("runtime") != "true", AdditionalConstraints: RuntimeConstraint}
+		if d.ReadOnly {
+			d.AdditionalConstraints = ReadOnlyConstraint
+		}
+		switch r := paramRanges[name].(type) {
+		case msgs.IntegerRange:
+			d.IntegerRange = []msgs.IntegerRange{r}
+		case msgs.FloatingPointRange:
+			d.FloatingPointRange = []msgs.FloatingPointRange{r}
+		}
+		params = append(params, msgs.Parameter{Name: name, Value: pv})
+		descs = append(descs, d)
+	}
+	return params, descs
 }

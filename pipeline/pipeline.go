@@ -177,6 +177,7 @@ type Result struct {
 // Not safe for concurrent use; one Pipeline per camera.
 type Pipeline struct {
 	cfg   Config
+	base  Config // cfg as New made it, never changed: what Check compares against from any goroutine
 	model *models.Model
 	man   *models.Manifest
 	kind  OutputKind
@@ -256,7 +257,7 @@ func New(cfg Config, model *models.Model) (*Pipeline, error) {
 		return nil, fmt.Errorf("pipeline: fit %s cannot feed the pose net (it needs the whole %dx%d input); use stretch or a crop, or turn the pose net off",
 			cfg.Fit, man.Input.Width, man.Input.Height)
 	}
-	p := &Pipeline{cfg: cfg, model: model, man: man, kind: kind, rectified: gocv.NewMat(), odom: NewOdometry(),
+	p := &Pipeline{cfg: cfg, base: cfg, model: model, man: man, kind: kind, rectified: gocv.NewMat(), odom: NewOdometry(),
 		inW: man.Input.Width, inH: man.Input.Height}
 	p.tensorSize = 3 * p.inW * p.inH
 	var err error
@@ -381,6 +382,91 @@ func (p *Pipeline) Close() {
 	}
 	p.rectifiers.Close()
 	p.rectified.Close()
+}
+
+// Check validates cfg as a configuration Reconfigure would take and returns it with defaults
+// filled in. What shapes the buffers or the decoding cannot change while running: Fit, Rectify,
+// DepthEncoding, ParallelPose, Decoder and Colors must stay as New got them. Check reads nothing
+// Reconfigure changes, so it may run on any goroutine.
+func (p *Pipeline) Check(cfg Config) (Config, error) {
+	cfg = cfg.withDefaults()
+	if cfg.Fit == "" {
+		cfg.Fit = p.man.DefaultFit()
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, err
+	}
+	if err := checkScaleMode(cfg.ScaleMode, p.kind, p.man); err != nil {
+		return cfg, err
+	}
+	b := p.base
+	switch {
+	case cfg.Fit != b.Fit:
+		return cfg, fmt.Errorf("pipeline: fit cannot change while running (%s)", b.Fit)
+	case cfg.Rectify != b.Rectify:
+		return cfg, fmt.Errorf("pipeline: rectify cannot change while running")
+	case cfg.DepthEncoding != b.DepthEncoding:
+		return cfg, fmt.Errorf("pipeline: depth_encoding cannot change while running (%s)", b.DepthEncoding)
+	case cfg.ParallelPose != b.ParallelPose || cfg.Decoder != b.Decoder || cfg.Colors != b.Colors:
+		return cfg, fmt.Errorf("pipeline: the decoder, colormap colours and parallel pose cannot change while running")
+	}
+	return cfg, nil
+}
+
+// Reconfigure applies cfg from the next frame (Check says what may change), keeping the model,
+// the buffers and the trajectory. Scale fits restart when their mode or settings change.
+func (p *Pipeline) Reconfigure(cfg Config) error {
+	cfg, err := p.Check(cfg)
+	if err != nil {
+		return err
+	}
+	lo, hi := metricClamp(cfg, p.man)
+	dc := DepthConfig{Kind: p.kind, MinDepth: p.man.Output.MinDepth, MaxDepth: p.man.Output.MaxDepth}
+	if p.kind.Affine() {
+		dc.ClampMin, dc.ClampMax = lo, hi
+	}
+	depthConv, err := NewDepthConverter(dc)
+	if err != nil {
+		return err
+	}
+	rescale, err := NewDepthConverter(DepthConfig{Kind: OutputDepth, ClampMin: lo, ClampMax: hi})
+	if err != nil {
+		return err
+	}
+	cloud, err := NewCloudBuilder(cfg.Cloud)
+	if err != nil {
+		return err
+	}
+	ground, affine := p.ground, p.affine
+	if cfg.ScaleMode != p.cfg.ScaleMode || cfg.Ground != p.cfg.Ground || cfg.Affine != p.cfg.Affine {
+		ground, affine = nil, nil
+		switch {
+		case cfg.ScaleMode == ScaleCameraHeight && !p.kind.Affine():
+			if ground, err = NewGroundScaler(cfg.Ground); err != nil {
+				return err
+			}
+		case cfg.ScaleMode == ScaleCameraHeight, cfg.ScaleMode == ScaleSparseDepth:
+			if affine, err = NewAffineScaler(cfg, p.kind); err != nil {
+				return err
+			}
+		}
+	}
+	if cfg.Pose && p.model.Pose != nil && (cfg.Fit == FitLetterbox || cfg.Fit == FitKeepAspect) {
+		return fmt.Errorf("pipeline: fit %s cannot feed the pose net; keep the pose net off", cfg.Fit)
+	}
+	if cfg.Pose && cfg.ParallelPose && p.model.Pose != nil && p.poseReq == nil {
+		p.poseReq, p.poseDone = make(chan struct{}), make(chan error)
+		go func() {
+			for range p.poseReq {
+				p.poseDone <- p.model.Pose.Run()
+			}
+		}()
+	}
+	if !cfg.Pose {
+		p.hasPrev = false // a pose net turned on later starts from its next frame
+	}
+	p.depthConv, p.rescale, p.cloud, p.ground, p.affine, p.cfg = depthConv, rescale, cloud, ground, affine, cfg
+	return nil
 }
 
 // Config returns the effective configuration (defaults filled in).

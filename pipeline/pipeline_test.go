@@ -300,3 +300,42 @@ func must(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestPipelineReconfigure: scale, clamp and cloud settings change from the next frame; what
+// shapes the buffers cannot change, and a refused configuration leaves the running one alone.
+func TestPipelineReconfigure(t *testing.T) {
+	p := newPipeline(t, Config{ScaleMode: ScaleFixed, FixedScale: 10, MaxDepth: 5}, tinyModel(t))
+	img := greyImage(16, 8, 0, 5)
+	if res, err := p.ProcessImage(img, nil); err != nil || res.Depth[0] != 5 {
+		t.Fatalf("before: %v %v", res.Depth[0], err)
+	}
+	if err := p.Reconfigure(Config{ScaleMode: ScaleFixed, FixedScale: 2, MaxDepth: 0}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.ProcessImage(img, nil)
+	if want := float32(2 * tinyDepth(0)); err != nil || res.Scale != 2 || math.Abs(float64(res.Depth[0]-want)) > 1e-5 {
+		t.Fatalf("after: scale %v depth %v (want %v), %v", res.Scale, res.Depth[0], want, err)
+	}
+	for _, bad := range []Config{
+		{ScaleMode: ScaleFixed, FixedScale: 2, DepthEncoding: Encoding16UC1},
+		{ScaleMode: ScaleFixed, FixedScale: 2, Fit: FitCropCenter},
+		{ScaleMode: ScaleFixedAffine, FixedScale: 2}, // the tiny model is not affine
+		{ScaleMode: ScaleFixed, FixedScale: -1},
+	} {
+		if _, err := p.Check(bad); err == nil {
+			t.Errorf("Check(%+v) accepted it", bad)
+		}
+		if err := p.Reconfigure(bad); err == nil {
+			t.Errorf("Reconfigure(%+v) accepted it", bad)
+		}
+	}
+	if res, err := p.ProcessImage(img, nil); err != nil || res.Scale != 2 {
+		t.Fatalf("a refused reconfiguration changed the scale to %v (%v)", res.Scale, err)
+	}
+	if err := p.Reconfigure(Config{ScaleMode: ScaleNone, MinDepth: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := p.ProcessImage(img, nil); err != nil || res.Scale != 1 || res.Depth[0] != 1 {
+		t.Fatalf("scale none with min_depth 1: scale %v depth %v, %v", res.Scale, res.Depth[0], err)
+	}
+}

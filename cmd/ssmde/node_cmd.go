@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/ssmde/ssmde/internal/suggest"
 	"github.com/ssmde/ssmde/msgs"
 	"github.com/ssmde/ssmde/node"
 	"github.com/ssmde/ssmde/node/ros2"
@@ -42,13 +43,17 @@ func runNode(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer rn.Close()
-	params, err := nodeParams(rn.Params(), logger)
+	params, err := nodeParams(rn.Params(), rn.ParamOrigin, logger)
 	if err != nil {
 		return err
 	}
-	err = runDepthNode(ctx, rn.FullyQualifiedName(), params, &ros2Transport{n: rn}, logger, func(n *node.Node) {
+	err = runDepthNode(ctx, rn.FullyQualifiedName(), params, &ros2Transport{n: rn}, logger, func(n *node.Node) error {
+		if _, err := serveParameters(rn, params, n); err != nil {
+			return fmt.Errorf("parameter services: %w", err)
+		}
 		logger.Info("ssmde node running", "node", rn.FullyQualifiedName(), "domain", rn.DomainID(), "model", n.Model().String(),
 			"sim_time", rn.Clock().SimTime())
+		return nil
 	})
 	if err == nil {
 		logger.Info("shutting down")
@@ -80,7 +85,7 @@ func parseNodeFlags(cmd, synopsis, hint string, rest []string, stdout, stderr io
 
 // runDepthNode opens the model, starts the node on t and runs it until ctx ends. A signal that
 // arrives while the model loads (a TensorRT engine build can take minutes) ends it cleanly.
-func runDepthNode(ctx context.Context, fqn string, params node.Params, t node.Transport, logger *slog.Logger, running func(*node.Node)) error {
+func runDepthNode(ctx context.Context, fqn string, params node.Params, t node.Transport, logger *slog.Logger, running func(*node.Node) error) error {
 	n, err := node.New(fqn, params, t, logger)
 	if err != nil {
 		return err
@@ -93,33 +98,62 @@ func runDepthNode(ctx context.Context, fqn string, params node.Params, t node.Tr
 	if err := n.Start(); err != nil {
 		return err
 	}
-	running(n)
+	if err := running(n); err != nil {
+		return err
+	}
 	return n.Run(ctx)
 }
 
-// nodeParams applies ROS parameters over the defaults. Unknown names are warned about (a typo
-// must be visible) but, as in rclcpp, do not stop the node; a bad value does.
-func nodeParams(values map[string]any, log *slog.Logger) (node.Params, error) {
+// nodeParams applies ROS parameters over the defaults; a bad value is an error. origin says where
+// a name was set ("-p", "params file PATH"); with it (ROS 2) an unknown name is an error naming
+// that place and the parameter it most likely meant, since a typo would otherwise run the node on
+// a default nobody chose. Without it (ROS 1, whose private namespace the parameter server may
+// fill with other keys) unknown names are warned about, with the same suggestion.
+func nodeParams(values map[string]any, origin func(string) string, log *slog.Logger) (node.Params, error) {
 	p := node.DefaultParams()
 	known := map[string]bool{}
 	for _, n := range node.ParamNames() {
 		known[n] = true
 	}
+	names := make([]string, 0, len(values))
+	for k := range values {
+		names = append(names, k)
+	}
+	sort.Strings(names) // errors and warnings come out the same every run
 	var unknown []string
-	for k, v := range values {
+	for _, k := range names {
 		if !known[k] {
-			unknown = append(unknown, k)
+			if origin != nil {
+				return p, fmt.Errorf("parameter %q (%s) unknown%s; the node's parameters: %s (ssmde node --help-params explains them)",
+					k, origin(k), suggest.DidYouMean(k, node.ParamNames()), strings.Join(node.ParamNames(), ", "))
+			}
+			unknown = append(unknown, k+suggest.DidYouMean(k, node.ParamNames()))
 			continue
 		}
-		if err := p.Set(k, toParamValue(v)); err != nil {
+		if err := p.Set(k, toParamValue(values[k])); err != nil {
+			if origin != nil {
+				return p, fmt.Errorf("%w (%s)", err, origin(k))
+			}
 			return p, err
 		}
 	}
 	if len(unknown) > 0 {
-		sort.Strings(unknown)
 		log.Warn("ignoring unknown parameters", "names", strings.Join(unknown, ","), "known", strings.Join(node.ParamNames(), ","))
 	}
 	return p, p.Validate()
+}
+
+// serveParameters serves the node's parameters (`ros2 param list/get/set/dump`): runtime ones are
+// handed to the running node, which takes them from its next frame; the others are read-only.
+func serveParameters(rn *ros2.Node, params node.Params, n *node.Node) (*ros2.ParameterServer, error) {
+	values, descs := params.ROSParameters()
+	return rn.ServeParameters(values, descs, func(changes []msgs.Parameter) error {
+		m := make(map[string]any, len(changes))
+		for i := range changes {
+			m[changes[i].Name] = changes[i].Value.Value()
+		}
+		return n.Reconfigure(m)
+	})
 }
 
 // toParamValue maps ROS parameter values (int64, []float64, ...) onto what node.Params.Set takes.

@@ -46,7 +46,7 @@ func runNodeROS1(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer rn.Close()
-	params, err := nodeParams(rn.Params(), logger)
+	params, err := nodeParams(rn.Params(), nil, logger)
 	if err != nil {
 		return err
 	}
@@ -60,9 +60,10 @@ func runNodeROS1(args []string, stdout, stderr io.Writer) error {
 		case <-runCtx.Done():
 		}
 	}()
-	err = runDepthNode(runCtx, rn.FullyQualifiedName(), params, &ros1Transport{n: rn}, logger, func(n *node.Node) {
+	err = runDepthNode(runCtx, rn.FullyQualifiedName(), params, &ros1Transport{n: rn}, logger, func(n *node.Node) error {
 		logger.Info("ssmde node running (ROS 1)", "node", rn.FullyQualifiedName(), "master", rn.MasterURI(),
 			"model", n.Model().String(), "sim_time", rn.Clock().SimTime(), "remaps", rn.Names().Remaps())
+		return nil
 	})
 	if err != nil {
 		return err

@@ -88,5 +88,60 @@ int main(void) {
   };
   tf2_msgs_msg_dds__TFMessage_ tf = {{2, 2, tfs, false}};
   emit("tf_message", &tf, &tf2_msgs_msg_dds__TFMessage__desc);
+
+  /* rcl_interfaces: a parameter event with a value of every type (rclSampleMessages) */
+  typedef rcl_interfaces_msg_dds__Parameter_ Param;
+  typedef rcl_interfaces_msg_dds__ParameterValue_ Value;
+  double b2c[7] = {0.1, 0.2, 0.3, 0, 0, 0, 1};
+  char *strs[2] = {"a", "bcd"};
+  int64_t ints[2] = {-1, 7};
+  bool bools[3] = {true, false, true};
+  uint8_t bytes[3] = {1, 2, 3};
+  Param params[9];
+  memset(params, 0, sizeof params);
+  for (int i = 0; i < 9; i++) params[i].value.string_value = "";
+  params[0].name = "scale_mode", params[0].value.ptype = 4, params[0].value.string_value = "focal";
+  params[1].name = "fixed_scale", params[1].value.ptype = 3, params[1].value.double_value = 1.5;
+  params[2].name = "points_decimation", params[2].value.ptype = 2, params[2].value.integer_value = 2;
+  params[3].name = "publish_points", params[3].value.ptype = 1, params[3].value.bool_value = true;
+  params[4].name = "base_to_camera", params[4].value.ptype = 8,
+  params[4].value.double_array_value = (dds_sequence_double){7, 7, b2c, false};
+  params[5].name = "names", params[5].value.ptype = 9, params[5].value.string_array_value = (dds_sequence_string){2, 2, strs, false};
+  params[6].name = "ints", params[6].value.ptype = 7, params[6].value.integer_array_value = (dds_sequence_int64){2, 2, ints, false};
+  params[7].name = "bools", params[7].value.ptype = 6, params[7].value.bool_array_value = (dds_sequence_bool){3, 3, bools, false};
+  params[8].name = "bytes", params[8].value.ptype = 5, params[8].value.byte_array_value = (dds_sequence_uint8){3, 3, bytes, false};
+  Param gone;
+  memset(&gone, 0, sizeof gone);
+  gone.name = "gone", gone.value.string_value = "";
+  rcl_interfaces_msg_dds__ParameterEvent_ ev = {{5, 6}, "/front/ssmde", {9, 9, params, false}, {0, 0, NULL, false}, {1, 1, &gone, false}};
+  emit("parameter_event", &ev, &rcl_interfaces_msg_dds__ParameterEvent__desc);
+
+  rcl_interfaces_msg_dds__FloatingPointRange_ fpr = {0, 1000, 0};
+  rcl_interfaces_msg_dds__IntegerRange_ ir = {1, 64, 1};
+  rcl_interfaces_msg_dds__ParameterDescriptor_ descs[3] = {
+      {"fixed_scale", 3, "depth factor", "", false, false, {1, 1, &fpr, false}, {0, 0, NULL, false}},
+      {"points_decimation", 2, "keep every k-th pixel", "", false, false, {0, 0, NULL, false}, {1, 1, &ir, false}},
+      {"model", 4, "model folder", "read-only: restart the node", true, false, {0, 0, NULL, false}, {0, 0, NULL, false}},
+  };
+  emit("parameter_descriptor", &descs[0], &rcl_interfaces_msg_dds__ParameterDescriptor__desc);
+
+  rcl_interfaces_msg_dds__Log_ log = {{1700000000, 5}, 30, "front.ssmde", "frame dropped", "node/node.go", "processFrame", 42};
+  emit("log", &log, &rcl_interfaces_msg_dds__Log__desc);
+
+  /* Service samples as rmw_cyclonedds frames them (rclServiceSamples) */
+  char *names[2] = {"scale_mode", "min_depth"};
+  rmw_wire_GetParametersRequest gpr = {0x0102030405060708ull, 7, {2, 2, names, false}};
+  emit("get_parameters_request", &gpr, &rmw_wire_GetParametersRequest_desc);
+  Param set[2];
+  memset(set, 0, sizeof set);
+  set[0].name = "min_depth", set[0].value.ptype = 3, set[0].value.double_value = 0.5, set[0].value.string_value = "";
+  set[1].name = "publish_colormap", set[1].value.ptype = 4, set[1].value.string_value = "always";
+  rmw_wire_SetParametersRequest spr = {0x1112131415161718ull, 9, {2, 2, set, false}};
+  emit("set_parameters_request", &spr, &rmw_wire_SetParametersRequest_desc);
+  rmw_wire_DescribeParametersResponse dpr = {0x2122232425262728ull, 11, {3, 3, descs, false}};
+  emit("describe_parameters_response", &dpr, &rmw_wire_DescribeParametersResponse_desc);
+  rmw_wire_SetParametersAtomicallyResponse sar = {0x3132333435363738ull, -3,
+      {false, "parameter 'model' cannot be set because it is read-only"}};
+  emit("set_parameters_atomically_response", &sar, &rmw_wire_SetParametersAtomicallyResponse_desc);
   return 0;
 }

@@ -175,3 +175,72 @@ int32_t ssmde_discovered_endpoints(dds_entity_t participant, int writers, ssmde_
   *out = v;
   return n;
 }
+
+dds_return_t ssmde_instance_handle(dds_entity_t e, uint64_t *ih) {
+  dds_instance_handle_t h;
+  dds_return_t rc = dds_get_instance_handle(e, &h);
+  *ih = (uint64_t) h;
+  return rc;
+}
+
+// userdata_value finds key's value in "k=v;k=v;" USER_DATA; *len is its length.
+static const unsigned char *userdata_value(const unsigned char *ud, size_t n, const char *key, size_t *len) {
+  size_t klen = strlen(key);
+  size_t i = 0;
+  while (i < n) {
+    size_t end = i;
+    while (end < n && ud[end] != ';')
+      end++;
+    if (end - i > klen && memcmp(ud + i, key, klen) == 0 && ud[i + klen] == '=') {
+      *len = end - (i + klen + 1);
+      return ud + i + klen + 1;
+    }
+    i = end + 1;
+  }
+  return NULL;
+}
+
+int ssmde_matched_publication_key(dds_entity_t reader, uint64_t ih, const char *key, char *buf, int cap) {
+  dds_builtintopic_endpoint_t *ep = dds_get_matched_publication_data(reader, (dds_instance_handle_t) ih);
+  if (ep == NULL)
+    return -1;
+  int ret = -2;
+  void *ud;
+  size_t udsz;
+  if (ep->qos != NULL && dds_qget_userdata(ep->qos, &ud, &udsz)) {
+    size_t len;
+    const unsigned char *v = ud ? userdata_value(ud, udsz, key, &len) : NULL;
+    if (v != NULL && cap > 0) {
+      size_t c = len < (size_t) cap - 1 ? len : (size_t) cap - 1;
+      memcpy(buf, v, c);
+      buf[c] = 0;
+      ret = (int) c;
+    }
+    dds_free(ud);
+  }
+  dds_builtintopic_free_endpoint(ep);
+  return ret;
+}
+
+int ssmde_writer_matched_key(dds_entity_t writer, const char *key, const char *value) {
+  dds_instance_handle_t hs[64];
+  dds_return_t n = dds_get_matched_subscriptions(writer, hs, 64);
+  if (n < 0)
+    return n;
+  size_t vlen = strlen(value);
+  int found = 0;
+  for (dds_return_t i = 0; i < n && i < 64 && !found; i++) {
+    dds_builtintopic_endpoint_t *ep = dds_get_matched_subscription_data(writer, hs[i]);
+    if (ep == NULL)
+      continue;
+    void *ud;
+    size_t udsz, len;
+    if (ep->qos != NULL && dds_qget_userdata(ep->qos, &ud, &udsz)) {
+      const unsigned char *v = ud ? userdata_value(ud, udsz, key, &len) : NULL;
+      found = v != NULL && len == vlen && memcmp(v, value, len) == 0;
+      dds_free(ud);
+    }
+    dds_builtintopic_free_endpoint(ep);
+  }
+  return found;
+}

@@ -79,4 +79,19 @@ typedef struct ssmde_endpoint_info {
 int32_t ssmde_discovered_endpoints(dds_entity_t participant, int writers, ssmde_endpoint_info **out);
 void ssmde_endpoint_infos_free(ssmde_endpoint_info *v, int32_t n);
 
+
+// ---- services (cyclone.c) ----
+
+// ssmde_instance_handle is the entity's instance handle (what rmw_cyclonedds puts in a request's
+// header as the client's "guid").
+dds_return_t ssmde_instance_handle(dds_entity_t e, uint64_t *ih);
+// ssmde_matched_publication_key copies into buf (at most cap bytes, NUL-terminated) the value of
+// key in the USER_DATA ("k=v;k=v;") of the writer that reader matched under instance handle ih;
+// it returns the value's length, -1 when no such writer is matched (any more), -2 when the writer
+// has no such key.
+int ssmde_matched_publication_key(dds_entity_t reader, uint64_t ih, const char *key, char *buf, int cap);
+// ssmde_writer_matched_key reports 1 when writer has matched a reader whose USER_DATA holds
+// key=value, 0 when none, <0 on error.
+int ssmde_writer_matched_key(dds_entity_t writer, const char *key, const char *value);
+
 #endif

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ssmde/ssmde/msgs"
 )
@@ -47,12 +48,15 @@ type NodeOptions struct {
 type Node struct {
 	names    *Names
 	params   Params
+	origins  map[string]string // where each parameter was set: "-p" or "params file PATH"
 	domain   int
 	dref     *domainRef // the shared DDS domain (configuration, discovery settings)
 	gidSize  GidSize
 	clock    *Clock
 	gid      Gid
 	closeErr error
+	log      *slog.Logger
+	csids    atomic.Uint32 // numbers the node's services and clients (their USER_DATA ids)
 
 	mu          sync.Mutex // guards everything below and serializes graph updates
 	closed      bool
@@ -89,7 +93,7 @@ func NewNode(o NodeOptions) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	params, err := o.Args.Parameters(o.Name, names.FullyQualifiedName())
+	params, origins, err := o.Args.parameters(o.Name, names.FullyQualifiedName())
 	if err != nil {
 		return nil, err
 	}
@@ -144,8 +148,8 @@ func NewNode(o NodeOptions) (*Node, error) {
 			entityError(fmt.Sprintf("creating a DDS participant on domain %d", domain), p), dref.config)
 	}
 	n := &Node{
-		names: names, params: params, domain: domain, dref: dref, gidSize: gidSize,
-		participant: p, clock: &Clock{sim: useSim},
+		names: names, params: params, origins: origins, domain: domain, dref: dref, gidSize: gidSize,
+		participant: p, clock: &Clock{sim: useSim}, log: logger,
 		pubs: map[*Publisher]bool{}, subs: map[*Subscription]bool{},
 	}
 	fail := func(err error) (*Node, error) {
@@ -155,7 +159,7 @@ func NewNode(o NodeOptions) (*Node, error) {
 	if n.gid, err = entityGid(p); err != nil {
 		return fail(err)
 	}
-	if n.infoWriter, err = n.newPublisher(discoveryTopic, discoveryType, "", discoveryROSType, qosDiscoveryInfo); err != nil {
+	if n.infoWriter, err = n.newPublisher(discoveryTopic, discoveryType, "", discoveryROSType, "", qosDiscoveryInfo); err != nil {
 		return fail(err)
 	}
 	n.mu.Lock()
@@ -185,6 +189,9 @@ func (n *Node) FullyQualifiedName() string { return n.names.FullyQualifiedName()
 
 // Params are the node's parameters from --params-file and -p, in command-line order.
 func (n *Node) Params() Params { return n.params }
+
+// ParamOrigin says where parameter name was set: "-p", "params file PATH", or "" when it was not.
+func (n *Node) ParamOrigin(name string) string { return n.origins[name] }
 
 // DomainID is the DDS domain the node joined.
 func (n *Node) DomainID() int { return n.domain }
@@ -216,15 +223,18 @@ func (n *Node) ResolveTopic(topic string) (string, error) { return n.names.Resol
 // announces none. A type msgs cannot describe (no definition there) gets no USER_DATA either, as
 // an rmw endpoint with an unset hash would: Jazzy peers then show its hash as INVALID and warn
 // once per endpoint, which is what happened for every endpoint before.
-func (n *Node) endpointUserData(rosType string) string {
+//
+// extra ("serviceid=...;" or "clientid=...;" for the endpoints of services and clients) comes
+// first, as rmw_cyclonedds puts it.
+func (n *Node) endpointUserData(rosType, extra string) string {
 	if n.gidSize == GidSizeHumble {
-		return ""
+		return extra
 	}
 	h, err := msgs.TypeHash(rosType)
 	if err != nil {
-		return ""
+		return extra
 	}
-	return "typehash=" + h + ";"
+	return extra + "typehash=" + h + ";"
 }
 
 // publishGraphLocked writes the node's current readers and writers to ros_discovery_info.

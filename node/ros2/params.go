@@ -290,28 +290,35 @@ func matchToken(pat, tok string) bool {
 // command-line order (later wins). node is the node's original name (what -p node:name:=value
 // targets), fqn its fully qualified name after remapping (what params-file patterns match).
 func (a *Args) Parameters(node, fqn string) (Params, error) {
-	out := Params{}
+	p, _, err := a.parameters(node, fqn)
+	return p, err
+}
+
+// parameters is Parameters that also says where each value came from: "-p" or "params file PATH"
+// (for errors about a name or value, which must point at what the user wrote).
+func (a *Args) parameters(node, fqn string) (Params, map[string]string, error) {
+	out, origin := Params{}, map[string]string{}
 	if a == nil {
-		return out, nil
+		return out, origin, nil
 	}
 	for _, src := range a.Params {
 		if src.File == "" {
 			if src.Node == "" || src.Node == node {
-				out[src.Name] = src.Value
+				out[src.Name], origin[src.Name] = src.Value, "-p"
 			}
 			continue
 		}
 		entries, err := ParseParamsFile(src.File)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, e := range entries {
 			if MatchNodePattern(e.Pattern, fqn) {
 				for k, v := range e.Params {
-					out[k] = v
+					out[k], origin[k] = v, "params file "+src.File
 				}
 			}
 		}
 	}
-	return out, nil
+	return out, origin, nil
 }

@@ -43,7 +43,7 @@ func (n *Node) NewPublisher(topic, typeName string, qos QoS) (*Publisher, error)
 	if err := qos.Validate(); err != nil {
 		return nil, fmt.Errorf("publisher %s: %w", full, err)
 	}
-	p, err := n.newPublisher(DDSTopicName(full), ddsType, full, typeName, qos)
+	p, err := n.newPublisher(DDSTopicName(full), ddsType, full, typeName, "", qos)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +61,7 @@ func (n *Node) NewPublisher(topic, typeName string, qos QoS) (*Publisher, error)
 	return p, nil
 }
 
-func (n *Node) newPublisher(ddsTopic, ddsType, rosTopic, rosType string, qos QoS) (*Publisher, error) {
+func (n *Node) newPublisher(ddsTopic, ddsType, rosTopic, rosType, extraUserData string, qos QoS) (*Publisher, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {
@@ -71,7 +71,7 @@ func (n *Node) newPublisher(ddsTopic, ddsType, rosTopic, rosType string, qos QoS
 	if err != nil {
 		return nil, err
 	}
-	q := endpointQoS(qos, n.endpointUserData(rosType))
+	q := endpointQoS(qos, n.endpointUserData(rosType, extraUserData))
 	w := C.dds_create_writer(n.participant, t, q, nil)
 	C.dds_delete_qos(q)
 	if w < 0 {

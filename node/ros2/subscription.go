@@ -60,13 +60,13 @@ func (n *Node) Subscribe(topic, typeName string, qos QoS, callback func(data []b
 	if err := qos.Validate(); err != nil {
 		return nil, fmt.Errorf("subscription %s: %w", full, err)
 	}
-	return n.subscribeDDS(DDSTopicName(full), ddsType, full, typeName, qos, callback, true)
+	return n.subscribeDDS(DDSTopicName(full), ddsType, full, typeName, "", qos, callback, true)
 }
 
 // subscribeDDS subscribes a DDS topic by its DDS names (typeName is the ROS type, for the type
 // hash; "" for none); announce lists the reader on
 // ros_discovery_info (ROS topics are announced, the graph topic itself is not).
-func (n *Node) subscribeDDS(ddsTopic, ddsType, rosTopic, typeName string, qos QoS, callback func([]byte, SampleInfo), announce bool) (*Subscription, error) {
+func (n *Node) subscribeDDS(ddsTopic, ddsType, rosTopic, typeName, extraUserData string, qos QoS, callback func([]byte, SampleInfo), announce bool) (*Subscription, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {
@@ -76,7 +76,7 @@ func (n *Node) subscribeDDS(ddsTopic, ddsType, rosTopic, typeName string, qos Qo
 	if err != nil {
 		return nil, err
 	}
-	q := endpointQoS(qos, n.endpointUserData(typeName))
+	q := endpointQoS(qos, n.endpointUserData(typeName, extraUserData))
 	rd := C.dds_create_reader(n.participant, t, q, nil)
 	C.dds_delete_qos(q)
 	if rd < 0 {
