@@ -50,6 +50,19 @@ func TestBagAndFolderOfTheSameDriveAgree(t *testing.T) {
 	if fromBag.Frames != 8 || fromBag.Scored != 8 || fromBag.Pose == nil || fromBag.Dynamic.Frames == 0 {
 		t.Fatalf("bag: frames %d scored %d pose %v dynamic %d", fromBag.Frames, fromBag.Scored, fromBag.Pose, fromBag.Dynamic.Frames)
 	}
+	// The sim's followers (mask 128) reach both readers: the same split of the same pixels.
+	for _, r := range []*Result{fromBag, fromFolder} {
+		if r.Followers == nil || r.OtherMovers == nil || r.Followers.Frames == 0 || r.OtherMovers.Frames == 0 ||
+			r.Followers.Pixels+r.OtherMovers.Pixels != r.Dynamic.Pixels {
+			t.Fatalf("%s: followers %v, other movers %v, dynamic %+v", r.Source, r.Followers, r.OtherMovers, r.Dynamic)
+		}
+	}
+	if fromBag.Followers.Pixels != fromFolder.Followers.Pixels || fromBag.OtherMovers.Pixels != fromFolder.OtherMovers.Pixels {
+		t.Fatalf("follower pixels bag %d folder %d, other movers bag %d folder %d", fromBag.Followers.Pixels, fromFolder.Followers.Pixels,
+			fromBag.OtherMovers.Pixels, fromFolder.OtherMovers.Pixels)
+	}
+	t.Logf("followers: %d frames, %d px, AbsRel %.4f; other movers: %d frames, %d px, AbsRel %.4f", fromBag.Followers.Frames,
+		fromBag.Followers.Pixels, fromBag.Followers.AbsRel, fromBag.OtherMovers.Frames, fromBag.OtherMovers.Pixels, fromBag.OtherMovers.AbsRel)
 	if d := math.Abs(fromBag.All.AbsRel - fromFolder.All.AbsRel); d > 1e-3 {
 		t.Fatalf("abs_rel bag %v folder %v", fromBag.All.AbsRel, fromFolder.All.AbsRel)
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"sort"
+
+	"github.com/ssmde/ssmde/fileio"
 )
 
 // DepthMetrics are the seven standard error and accuracy measures.
@@ -125,10 +127,13 @@ func (p Protocol) Validate() error {
 }
 
 // FrameScore is one frame's result: all valid pixels, and apart those inside (dynamic) and
-// outside (static) the motion mask when one was given.
+// outside (static) the motion mask when one was given. The dynamic pixels split further by mask
+// value (fileio.SeqMask*): 1..191 are followers (movers keeping pace with the camera, which look
+// static), 192..255 the other movers.
 type FrameScore struct {
-	All, Dynamic, Static DepthMetrics
-	Ratio                float64 // the scale applied to the prediction
+	All, Dynamic, Static   DepthMetrics
+	Followers, OtherMovers DepthMetrics
+	Ratio                  float64 // the scale applied to the prediction
 }
 
 // Scorer scores frames with a protocol, reusing its buffers across frames.
@@ -136,6 +141,7 @@ type Scorer struct {
 	p            Protocol
 	resized      []float32
 	use, dyn, st []bool
+	fol, oth     []bool
 	scratchA     []float64
 	scratchB     []float64
 }
@@ -150,7 +156,8 @@ func NewScorer(p Protocol) (*Scorer, error) {
 
 // Score resizes pred (pw×ph) to the gt size (gw×gh) bilinearly, selects valid GT pixels in the
 // crop, scales pred per the protocol, clamps it to [MinDepth, MaxDepth], and scores it. mask,
-// when not nil, is gw×gh with non-zero on moving objects. ok is false when no pixel is valid.
+// when not nil, is gw×gh with non-zero on moving objects, followers and other movers told apart
+// by value as FrameScore says. ok is false when no pixel is valid.
 func (s *Scorer) Score(pred []float32, pw, ph int, gt []float32, gw, gh int, mask []byte) (FrameScore, bool, error) {
 	if len(pred) != pw*ph || pw <= 0 || ph <= 0 {
 		return FrameScore{}, false, fmt.Errorf("eval: prediction has %d values for %dx%d", len(pred), pw, ph)
@@ -213,12 +220,18 @@ func (s *Scorer) Score(pred []float32, pw, ph int, gt []float32, gw, gh int, mas
 	}
 	fs := FrameScore{Ratio: ratio, All: ComputeDepthMetrics(s.resized, gt, s.use)}
 	if mask != nil {
-		for i := range s.use {
-			s.dyn[i] = s.use[i] && mask[i] != 0
-			s.st[i] = s.use[i] && mask[i] == 0
+		s.fol, s.oth = growBool(s.fol, n), growBool(s.oth, n)
+		for i, u := range s.use {
+			m := mask[i]
+			s.dyn[i] = u && m != 0
+			s.st[i] = u && m == 0
+			s.fol[i] = u && m != 0 && m <= fileio.SeqMaskFollowerMax
+			s.oth[i] = u && m > fileio.SeqMaskFollowerMax
 		}
 		fs.Dynamic = ComputeDepthMetrics(s.resized, gt, s.dyn)
 		fs.Static = ComputeDepthMetrics(s.resized, gt, s.st)
+		fs.Followers = ComputeDepthMetrics(s.resized, gt, s.fol)
+		fs.OtherMovers = ComputeDepthMetrics(s.resized, gt, s.oth)
 	}
 	return fs, true, nil
 }

@@ -68,6 +68,50 @@ func TestScorerMedianScalingCropAndMask(t *testing.T) {
 	}
 }
 
+// The motion mask's value splits the dynamic pixels: 1..191 are followers, 192..255 other movers. Here the
+// followers' predictions are at half their GT (AbsRel 1/2) and the other movers' at three quarters (1/4);
+// static pixels are exact. Each set's AbsRel is exact in binary, so it is compared with ==.
+func TestScorerSplitsFollowersFromOtherMovers(t *testing.T) {
+	gw, gh := 6, 2
+	gt := []float32{
+		4, 8, 20, 4, 8, 5,
+		4, 4, 4, 4, float32(math.NaN()), 6}
+	mask := []byte{
+		1, 128, 191, 192, 255, 0,
+		0, 0, 0, 0, 128, 0} // the last follower pixel has no valid GT
+	pred := []float32{
+		2, 4, 10, 3, 6, 5,
+		4, 4, 4, 4, 1, 6}
+	s, err := NewScorer(Protocol{MinDepth: 1e-3, MaxDepth: 80, Scaling: ScaleNone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, ok, err := s.Score(pred, gw, gh, gt, gw, gh, mask)
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if f.Followers.Pixels != 3 || f.Followers.AbsRel != 0.5 || f.Followers.Delta1 != 0 || f.Followers.Delta3 != 0 {
+		t.Errorf("followers %+v, want 3 pixels at AbsRel 0.5, δ3 0 (2 ≥ 1.25³)", f.Followers)
+	}
+	if f.OtherMovers.Pixels != 2 || f.OtherMovers.AbsRel != 0.25 || f.OtherMovers.Delta1 != 0 || f.OtherMovers.Delta2 != 1 {
+		t.Errorf("other movers %+v, want 2 pixels at AbsRel 0.25, δ1 0 (4/3 ≥ 1.25), δ2 1", f.OtherMovers)
+	}
+	// Dynamic stays the union: (3·1/2 + 2·1/4)/5; static is exact.
+	if f.Dynamic.Pixels != 5 || f.Dynamic.AbsRel != 2.0/5 || f.Static.Pixels != 6 || f.Static.AbsRel != 0 || f.All.Pixels != 11 {
+		t.Errorf("dynamic %+v static %+v all %+v", f.Dynamic, f.Static, f.All)
+	}
+	// A mask with 255 on every mover (real data, older sims) has no followers: the other movers are all of dynamic.
+	for i, m := range mask {
+		if m != 0 {
+			mask[i] = 255
+		}
+	}
+	f, _, _ = s.Score(pred, gw, gh, gt, gw, gh, mask)
+	if f.Followers.Pixels != 0 || f.OtherMovers != f.Dynamic || f.Dynamic.Pixels != 5 {
+		t.Errorf("binary mask: followers %+v, other movers %+v, dynamic %+v", f.Followers, f.OtherMovers, f.Dynamic)
+	}
+}
+
 // TestMetricsMatchNumpy scores random arrays here and in an independent numpy implementation of
 // the Monodepth2 formulas, at another resolution so that the resize is compared too.
 func TestMetricsMatchNumpy(t *testing.T) {

@@ -80,13 +80,16 @@ type Merged struct {
 	Latency               LatencyResult
 	PerRecording          []resultsJSON
 	Errors                map[string]string // source → why it stopped early
+
+	// Followers and OtherMovers are the per-frame means over the recordings that report the split
+	// (nil when none does).
+	Followers, OtherMovers *MeanMetrics
 }
 
 // Merge aggregates saved evaluations.
 func Merge(saved []*Saved) *Merged {
 	m := &Merged{Recordings: len(saved), Errors: map[string]string{}}
-	var all, dyn, st [7]float64
-	var nAll, nDyn, nSt, pAll, pDyn, pSt int
+	var all, dyn, st, fol, oth meanAcc
 	var lat []float64
 	for _, s := range saved {
 		r := s.Results
@@ -97,16 +100,13 @@ func Merge(saved []*Saved) *Merged {
 		if r.SourceError != "" {
 			m.Errors[r.Source] = r.SourceError
 		}
-		acc := func(a *[7]float64, n, pix *int, mm MeanMetrics) {
-			for i, v := range mm.Values() {
-				a[i] += v * float64(mm.Frames)
-			}
-			*n += mm.Frames
-			*pix += mm.Pixels
+		all.addMean(r.All)
+		dyn.addMean(r.Dynamic)
+		st.addMean(r.Static)
+		if r.Followers != nil && r.OtherMovers != nil {
+			fol.addMean(*r.Followers)
+			oth.addMean(*r.OtherMovers)
 		}
-		acc(&all, &nAll, &pAll, r.All)
-		acc(&dyn, &nDyn, &pDyn, r.Dynamic)
-		acc(&st, &nSt, &pSt, r.Static)
 		if r.Pose != nil {
 			m.ATEMean += r.Pose.ATE
 			m.RPETransMean += r.Pose.RPETrans
@@ -117,7 +117,8 @@ func Merge(saved []*Saved) *Merged {
 		m.Latency.RealtimeDropped += r.Latency.RealtimeDropped
 		m.Latency.ThroughputFPS += r.Latency.ThroughputFPS / float64(len(saved))
 	}
-	m.All, m.Dynamic, m.Static = mean(all, nAll, pAll), mean(dyn, nDyn, pDyn), mean(st, nSt, pSt)
+	m.All, m.Dynamic, m.Static = all.mean(), dyn.mean(), st.mean()
+	m.Followers, m.OtherMovers = moverSplit(&fol, &oth)
 	if m.PoseRecordings > 0 {
 		m.ATEMean /= float64(m.PoseRecordings)
 		m.RPETransMean /= float64(m.PoseRecordings)
@@ -152,15 +153,7 @@ func (m *Merged) Summary() string {
 	}
 	fmt.Fprintf(&b, "%-28s %7d %8.4f %8.3f %7.4f %8.4f %9.4f %8.3f\n", fmt.Sprintf("ALL (%d recordings)", m.Recordings), m.Frames,
 		m.All.AbsRel, m.All.RMSE, m.All.Delta1, m.Dynamic.AbsRel, m.Dynamic.Delta1, m.ATEMean)
-	fmt.Fprintf(&b, "\n%-9s %8s %8s %8s %8s %7s %7s %7s %8s\n", "pixels", "abs_rel", "sq_rel", "rmse", "rmse_log", "a1", "a2", "a3", "frames")
-	for _, row := range []struct {
-		name string
-		m    MeanMetrics
-	}{{"all", m.All}, {"static", m.Static}, {"dynamic", m.Dynamic}} {
-		if row.m.Frames > 0 {
-			fmt.Fprintf(&b, "%-9s %8.4f %8.4f %8.3f %8.4f %7.4f %7.4f %7.4f %8d\n", row.name, row.m.AbsRel, row.m.SqRel, row.m.RMSE, row.m.RMSELog, row.m.Delta1, row.m.Delta2, row.m.Delta3, row.m.Frames)
-		}
-	}
+	writeMetricTable(&b, m.All, m.Static, m.Dynamic, m.Followers, m.OtherMovers)
 	l := m.Latency
 	fmt.Fprintf(&b, "latency over all frames: p50 %.1f ms, p95 %.1f ms, max %.1f ms; at camera rate %d processed, %d dropped\n",
 		l.P50MS, l.P95MS, l.MaxMS, l.RealtimeProcessed, l.RealtimeDropped)
@@ -182,8 +175,8 @@ func WriteMerged(dir string, m *Merged) error {
 		ATEMean      float64       `json:"ate_mean_m"`
 		PerRecording []resultsJSON `json:"per_recording"`
 	}{resultsJSON: resultsJSON{Schema: resultsSchemaV1, Source: "merged", Frames: m.Frames, Scored: m.Scored, Failed: m.Failed,
-		All: m.All, Dynamic: m.Dynamic, Static: m.Static, Latency: m.Latency}, Recordings: m.Recordings, ATEMean: m.ATEMean,
-		PerRecording: m.PerRecording}
+		All: m.All, Dynamic: m.Dynamic, Static: m.Static, Followers: m.Followers, OtherMovers: m.OtherMovers, Latency: m.Latency},
+		Recordings: m.Recordings, ATEMean: m.ATEMean, PerRecording: m.PerRecording}
 	data, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {
 		return err

@@ -40,6 +40,8 @@ type resultsJSON struct {
 	All         MeanMetrics     `json:"all"`
 	Dynamic     MeanMetrics     `json:"dynamic"`
 	Static      MeanMetrics     `json:"static"`
+	Followers   *MeanMetrics    `json:"followers,omitempty"`    // absent when no mask marked a follower
+	OtherMovers *MeanMetrics    `json:"other_movers,omitempty"` // with followers: the rest of dynamic
 	RatioMean   float64         `json:"scale_ratio_mean"`
 	RatioStd    float64         `json:"scale_ratio_std"`
 	Pose        *PoseResult     `json:"pose,omitempty"`
@@ -51,6 +53,7 @@ type resultsJSON struct {
 func (r *Result) jsonView() resultsJSON {
 	return resultsJSON{Schema: resultsSchemaV1, Source: r.Source, Model: r.Model, Provider: r.Provider, Frames: r.Frames,
 		Scored: r.Scored, Failed: r.Failed, SourceError: r.SourceError, All: r.All, Dynamic: r.Dynamic, Static: r.Static,
+		Followers: r.Followers, OtherMovers: r.OtherMovers,
 		RatioMean: finiteOr0(r.RatioMean), RatioStd: finiteOr0(r.RatioStd), Pose: r.Pose, ScaleFit: r.ScaleFit, Latency: r.Latency, ByDistance: r.ByDistance}
 }
 
@@ -73,16 +76,7 @@ func (r *Result) Summary() string {
 		fmt.Fprintf(&b, "source stopped early: %s (frames before it were evaluated)\n", r.SourceError)
 	}
 	if r.Scored > 0 {
-		fmt.Fprintf(&b, "\n%-9s %8s %8s %8s %8s %7s %7s %7s %8s\n", "pixels", "abs_rel", "sq_rel", "rmse", "rmse_log", "a1", "a2", "a3", "frames")
-		row := func(name string, m MeanMetrics) {
-			if m.Frames == 0 {
-				return
-			}
-			fmt.Fprintf(&b, "%-9s %8.4f %8.4f %8.3f %8.4f %7.4f %7.4f %7.4f %8d\n", name, m.AbsRel, m.SqRel, m.RMSE, m.RMSELog, m.Delta1, m.Delta2, m.Delta3, m.Frames)
-		}
-		row("all", r.All)
-		row("static", r.Static)
-		row("dynamic", r.Dynamic)
+		writeMetricTable(&b, r.All, r.Static, r.Dynamic, r.Followers, r.OtherMovers)
 		fmt.Fprintf(&b, "scale ratio (GT/pred) %.3f ± %.3f\n", r.RatioMean, r.RatioStd)
 	}
 	if f := r.ScaleFit; f != nil {
@@ -102,6 +96,23 @@ func (r *Result) Summary() string {
 	return b.String()
 }
 
+// writeMetricTable writes the table of the pixel sets: all, static, dynamic, and the split of dynamic
+// into followers and other movers when there is one. Sets without frames are left out.
+func writeMetricTable(b *strings.Builder, all, static, dynamic MeanMetrics, followers, others *MeanMetrics) {
+	fmt.Fprintf(b, "\n%-12s %8s %8s %8s %8s %7s %7s %7s %8s\n", "pixels", "abs_rel", "sq_rel", "rmse", "rmse_log", "a1", "a2", "a3", "frames")
+	row := func(name string, m *MeanMetrics) {
+		if m == nil || m.Frames == 0 {
+			return
+		}
+		fmt.Fprintf(b, "%-12s %8.4f %8.4f %8.3f %8.4f %7.4f %7.4f %7.4f %8d\n", name, m.AbsRel, m.SqRel, m.RMSE, m.RMSELog, m.Delta1, m.Delta2, m.Delta3, m.Frames)
+	}
+	row("all", &all)
+	row("static", &static)
+	row("dynamic", &dynamic)
+	row("followers", followers)
+	row("other_movers", others)
+}
+
 // WriteReport writes results.json, frames.csv, the figures and report.md into dir.
 func WriteReport(dir string, r *Result) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -114,7 +125,7 @@ func WriteReport(dir string, r *Result) error {
 	if err := os.WriteFile(filepath.Join(dir, ResultsFile), append(data, '\n'), 0o644); err != nil {
 		return err
 	}
-	if err := writeFramesCSV(filepath.Join(dir, FramesFile), r.Rows); err != nil {
+	if err := writeFramesCSV(filepath.Join(dir, FramesFile), r.Rows, r.Followers != nil); err != nil {
 		return err
 	}
 	var figures []string
@@ -159,18 +170,26 @@ func (r *Result) markdown(figures []string) string {
 	return b.String()
 }
 
-func writeFramesCSV(path string, rows []FrameRow) error {
+// writeFramesCSV writes one line per frame. The followers' and other movers' AbsRel are empty where the
+// frame has no such pixels, and throughout without a split (split false).
+func writeFramesCSV(path string, rows []FrameRow, split bool) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
 	w := csv.NewWriter(f)
-	w.Write([]string{"index", "name", "stamp", "latency_ms", "scale", "ratio", "scored", "abs_rel", "sq_rel", "rmse", "rmse_log", "a1", "a2", "a3", "dyn_abs_rel", "dyn_pixels", "shift", "fit", "fit_inliers", "fit_points", "error"})
+	w.Write([]string{"index", "name", "stamp", "latency_ms", "scale", "ratio", "scored", "abs_rel", "sq_rel", "rmse", "rmse_log", "a1", "a2", "a3", "dyn_abs_rel", "dyn_pixels", "followers_abs_rel", "other_movers_abs_rel", "shift", "fit", "fit_inliers", "fit_points", "error"})
 	g := func(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
+	absRel := func(m DepthMetrics) string {
+		if !split || m.Pixels == 0 {
+			return ""
+		}
+		return g(m.AbsRel)
+	}
 	for _, r := range rows {
 		w.Write([]string{strconv.Itoa(r.Index), r.Name, strconv.FormatFloat(r.Stamp, 'f', 6, 64), g(r.LatencyMS), g(r.Scale), g(r.Ratio),
 			strconv.FormatBool(r.Scored), g(r.All.AbsRel), g(r.All.SqRel), g(r.All.RMSE), g(r.All.RMSELog), g(r.All.Delta1),
-			g(r.All.Delta2), g(r.All.Delta3), g(r.Dyn.AbsRel), strconv.Itoa(r.Dyn.Pixels), g(r.Shift), r.Fit,
+			g(r.All.Delta2), g(r.All.Delta3), g(r.Dyn.AbsRel), strconv.Itoa(r.Dyn.Pixels), absRel(r.Followers), absRel(r.OtherMovers), g(r.Shift), r.Fit,
 			strconv.Itoa(r.Inliers), strconv.Itoa(r.FitPoints), r.Err})
 	}
 	w.Flush()

@@ -40,6 +40,9 @@ type FrameRow struct {
 	Scored    bool
 	All, Dyn  DepthMetrics
 	Err       string
+
+	// Followers and OtherMovers split Dyn by the mask's value (see FrameScore).
+	Followers, OtherMovers DepthMetrics
 }
 
 // ScaleFitResult summarises the per-frame scale fits: how many frames had a fresh fit, how many
@@ -144,6 +147,10 @@ type Result struct {
 	Latency              LatencyResult
 	ByDistance           []DistanceBin
 
+	// Followers and OtherMovers split Dynamic by the mask's value; both nil when no frame's mask
+	// marked a follower (real data, older sims).
+	Followers, OtherMovers *MeanMetrics
+
 	Rows       []FrameRow
 	Samples    []Sample
 	EstTraj    [][3]float64 // aligned estimated positions (for the top-view figure)
@@ -240,6 +247,7 @@ func Run(src Source, p *pipeline.Pipeline, cfg RunConfig) (*Result, error) {
 				row.Err = err.Error()
 			} else if ok {
 				row.Scored, row.All, row.Dyn, row.Ratio = true, fs.All, fs.Dynamic, fs.Ratio
+				row.Followers, row.OtherMovers = fs.Followers, fs.OtherMovers
 				summary.Add(fs)
 				res.Scored++
 				scaled, use := scorer.Scaled()
@@ -272,6 +280,7 @@ func Run(src Source, p *pipeline.Pipeline, cfg RunConfig) (*Result, error) {
 		return nil, fmt.Errorf("%s: no frames", src.Name())
 	}
 	res.All, res.Dynamic, res.Static = summary.All(), summary.Dynamic(), summary.Static()
+	res.Followers, res.OtherMovers = summary.MoverSplit()
 	res.RatioMean, res.RatioStd = summary.RatioStats()
 	for b := range binSum {
 		bin := DistanceBin{From: float64(b) * cfg.DistanceBinWidth, To: float64(b+1) * cfg.DistanceBinWidth, Pixels: binN[b]}

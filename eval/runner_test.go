@@ -2,12 +2,18 @@ package eval
 
 import (
 	"bytes"
+	"encoding/csv"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -26,6 +32,9 @@ type greySource struct {
 	fail    bool // return a read error at frame failAt
 	failAt  int
 	gtScale float64
+	// folScale and othScale, when set, put a follower (mask 128) in the left half of the top two GT rows and
+	// another mover (255) in the right half, their GT at these multiples of the model's depth.
+	folScale, othScale float64
 }
 
 func (s *greySource) Len() int     { return s.n }
@@ -52,6 +61,18 @@ func (s *greySource) Next() (*Frame, error) {
 	}
 	mask := make([]byte, len(gt))
 	mask[0] = 255
+	if s.folScale > 0 {
+		for y := 0; y < 2; y++ {
+			for x := 0; x < 32; x++ {
+				k := y*32 + x
+				if x < 16 {
+					mask[k], gt[k] = 128, float32(s.folScale*float64(d)/s.gtScale)
+				} else {
+					mask[k], gt[k] = 255, float32(s.othScale*float64(d)/s.gtScale)
+				}
+			}
+		}
+	}
 	return &Frame{Index: i, Stamp: img.Header.Stamp, Image: img, GTDepth: gt, GTW: 32, GTH: 16, Mask: mask}, nil
 }
 
@@ -214,5 +235,190 @@ func TestMergeEqualsOneEvaluation(t *testing.T) {
 	}
 	if _, err := LoadSaved(t.TempDir()); err == nil || !strings.Contains(err.Error(), ResultsFile) {
 		t.Fatalf("empty folder: %v", err)
+	}
+}
+
+// readJSON decodes a results.json into a map, to see which keys it has.
+func readJSON(t *testing.T, path string) map[string]any {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// readCSVColumn returns one column of a frames.csv by its header.
+func readCSVColumn(t *testing.T, path, name string) []string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := slices.Index(recs[0], name)
+	if col < 0 {
+		t.Fatalf("%s has no column %s: %v", path, name, recs[0])
+	}
+	var out []string
+	for _, r := range recs[1:] {
+		out = append(out, r[col])
+	}
+	return out
+}
+
+// A recording whose masks mark followers reports them and the other movers apart, in the result, in
+// results.json (beside "dynamic", same fields), in report.md and per frame in frames.csv; one with 255 on
+// every mover has none of it. Predictions at 1/2 and 1/4 of GT score AbsRel 0.5 and 0.75.
+func TestRunReportsFollowersApart(t *testing.T) {
+	proto := RunConfig{Protocol: Protocol{MinDepth: 1e-3, MaxDepth: 80, Scaling: ScaleNone}}
+	res, err := Run(&greySource{n: 3, gtScale: 1, folScale: 2, othScale: 4}, tinyPipeline(t), proto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Followers == nil || res.OtherMovers == nil {
+		t.Fatalf("followers %v, other movers %v: want both", res.Followers, res.OtherMovers)
+	}
+	if f, o := *res.Followers, *res.OtherMovers; f.Frames != 3 || f.Pixels != 3*32 || math.Abs(f.AbsRel-0.5) > 1e-5 ||
+		o.Frames != 3 || o.Pixels != 3*32 || math.Abs(o.AbsRel-0.75) > 1e-5 {
+		t.Fatalf("followers %+v, other movers %+v; want AbsRel 0.5 and 0.75 over 3 frames of 32 pixels", f, o)
+	}
+	// Dynamic is the union; the one pixel of mask[0] is a follower's now.
+	if d := res.Dynamic; d.Frames != 3 || d.Pixels != 3*64 || math.Abs(d.AbsRel-0.625) > 1e-5 {
+		t.Fatalf("dynamic %+v, want AbsRel 0.625 over 3 frames of 64 pixels", d)
+	}
+	dir := filepath.Join(t.TempDir(), "split")
+	if err := WriteReport(dir, res); err != nil {
+		t.Fatal(err)
+	}
+	j := readJSON(t, filepath.Join(dir, ResultsFile))
+	for _, k := range []struct {
+		key    string
+		absRel float64
+	}{{"followers", 0.5}, {"other_movers", 0.75}} {
+		m, ok := j[k.key].(map[string]any)
+		if !ok {
+			t.Fatalf("results.json has no %q object: %v", k.key, j)
+		}
+		for field := range j["dynamic"].(map[string]any) {
+			if _, ok := m[field]; !ok {
+				t.Errorf("%s lacks %s, which dynamic has", k.key, field)
+			}
+		}
+		if m["frames"] != 3.0 || math.Abs(m["abs_rel"].(float64)-k.absRel) > 1e-5 {
+			t.Errorf("%s: %v", k.key, m)
+		}
+	}
+	md, _ := os.ReadFile(filepath.Join(dir, ReportFile))
+	if !regexp.MustCompile(`(?m)^followers +0\.5000 `).Match(md) || !regexp.MustCompile(`(?m)^other_movers +0\.7500 `).Match(md) {
+		t.Errorf("report.md lacks the follower and other-mover rows:\n%s", md)
+	}
+	for _, c := range []struct {
+		col  string
+		want float64
+	}{{"followers_abs_rel", 0.5}, {"other_movers_abs_rel", 0.75}} {
+		vals := readCSVColumn(t, filepath.Join(dir, FramesFile), c.col)
+		for i, v := range vals {
+			if x, err := strconv.ParseFloat(v, 64); err != nil || math.Abs(x-c.want) > 1e-5 {
+				t.Errorf("frames.csv %s row %d: %q, want %v", c.col, i, v, c.want)
+			}
+		}
+	}
+
+	// 255 on every mover: no split anywhere, not zeros.
+	res, err = Run(&greySource{n: 2, gtScale: 2}, tinyPipeline(t), proto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Followers != nil || res.OtherMovers != nil || res.Dynamic.Frames != 2 {
+		t.Fatalf("binary masks: followers %v, other movers %v, dynamic %+v", res.Followers, res.OtherMovers, res.Dynamic)
+	}
+	dir = filepath.Join(t.TempDir(), "binary")
+	if err := WriteReport(dir, res); err != nil {
+		t.Fatal(err)
+	}
+	j = readJSON(t, filepath.Join(dir, ResultsFile))
+	if _, ok := j["followers"]; ok {
+		t.Errorf("binary masks: results.json has followers: %v", j["followers"])
+	}
+	if _, ok := j["other_movers"]; ok {
+		t.Errorf("binary masks: results.json has other_movers: %v", j["other_movers"])
+	}
+	if md, _ := os.ReadFile(filepath.Join(dir, ReportFile)); bytes.Contains(md, []byte("followers")) || bytes.Contains(md, []byte("other_movers")) {
+		t.Errorf("binary masks: report.md has a split:\n%s", md)
+	}
+	for _, col := range []string{"followers_abs_rel", "other_movers_abs_rel"} {
+		if vals := readCSVColumn(t, filepath.Join(dir, FramesFile), col); !slices.Equal(vals, []string{"", ""}) {
+			t.Errorf("binary masks: frames.csv %s %q, want empty", col, vals)
+		}
+	}
+}
+
+// Merging two recordings with followers gives each set's per-frame mean over both (3 frames at follower
+// AbsRel 0.5 and other-mover 0.75, 5 frames the other way round); a third recording without followers adds to
+// dynamic but not to the split. The merged results.json and its per-recording entries carry it.
+func TestMergeFollowersAndOtherMovers(t *testing.T) {
+	proto := RunConfig{Protocol: Protocol{MinDepth: 1e-3, MaxDepth: 80, Scaling: ScaleNone}}
+	var saved []*Saved
+	for i, src := range []*greySource{{n: 3, gtScale: 1, folScale: 2, othScale: 4}, {n: 5, gtScale: 1, folScale: 4, othScale: 2}, {n: 2, gtScale: 2}} {
+		res, err := Run(src, tinyPipeline(t), proto)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := filepath.Join(t.TempDir(), fmt.Sprint("r", i))
+		if err := WriteReport(dir, res); err != nil {
+			t.Fatal(err)
+		}
+		s, err := LoadSaved(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (s.Results.Followers != nil) != (src.folScale > 0) {
+			t.Fatalf("recording %d read back with followers %v", i, s.Results.Followers)
+		}
+		saved = append(saved, s)
+	}
+	m := Merge(saved)
+	wantF, wantO := (3*0.5+5*0.75)/8, (3*0.75+5*0.5)/8
+	if m.Followers == nil || m.OtherMovers == nil {
+		t.Fatalf("merged: followers %v, other movers %v", m.Followers, m.OtherMovers)
+	}
+	if f, o := *m.Followers, *m.OtherMovers; f.Frames != 8 || f.Pixels != 8*32 || math.Abs(f.AbsRel-wantF) > 1e-5 ||
+		o.Frames != 8 || o.Pixels != 8*32 || math.Abs(o.AbsRel-wantO) > 1e-5 {
+		t.Fatalf("merged followers %+v (want AbsRel %v), other movers %+v (want %v), over 8 frames of 32 pixels", f, wantF, o, wantO)
+	}
+	if m.Dynamic.Frames != 10 || m.Frames != 10 {
+		t.Fatalf("merged dynamic frames %d of %d, want 10 of 10", m.Dynamic.Frames, m.Frames)
+	}
+	out := t.TempDir()
+	if err := WriteMerged(out, m); err != nil {
+		t.Fatal(err)
+	}
+	j := readJSON(t, filepath.Join(out, ResultsFile))
+	f, ok := j["followers"].(map[string]any)
+	if o, ok2 := j["other_movers"].(map[string]any); !ok || !ok2 || f["frames"] != 8.0 || o["frames"] != 8.0 ||
+		math.Abs(f["abs_rel"].(float64)-wantF) > 1e-5 || math.Abs(o["abs_rel"].(float64)-wantO) > 1e-5 {
+		t.Fatalf("merged results.json: followers %v, other movers %v", j["followers"], j["other_movers"])
+	}
+	per := j["per_recording"].([]any)
+	for i, want := range []bool{true, true, false} {
+		if _, has := per[i].(map[string]any)["followers"]; has != want {
+			t.Errorf("per_recording[%d] has followers: %v, want %v", i, has, want)
+		}
+	}
+	if sum := m.Summary(); !strings.Contains(sum, "followers") || !strings.Contains(sum, "other_movers") {
+		t.Errorf("merged summary lacks the split:\n%s", sum)
+	}
+	// Merging only recordings without followers has no split.
+	if m := Merge(saved[2:]); m.Followers != nil || m.OtherMovers != nil || m.Dynamic.Frames != 2 {
+		t.Fatalf("merged without followers: %v %v, dynamic %+v", m.Followers, m.OtherMovers, m.Dynamic)
 	}
 }

@@ -16,7 +16,7 @@ type Frame struct {
 
 	GTDepth  []float32 // metres, NaN or ≤0 invalid; nil when absent
 	GTW, GTH int
-	Mask     []byte // motion mask at the GT size, non-zero = moving; nil when absent
+	Mask     []byte // motion mask at the GT size, non-zero = moving (values as fileio.SeqMask*); nil when absent
 	GTPose   *Pose  // world_from_camera; nil when absent
 	// Sparse is metric depth from a range sensor at the camera image's pixels (NaN where none),
 	// SparseW×SparseH; it feeds the sparse_depth scale mode, never the scoring.

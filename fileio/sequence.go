@@ -21,7 +21,7 @@ import (
 //	image_02/data/%010d.png                    rgb8
 //	image_02/timestamps.txt, timestamps.txt    KITTI's "2006-01-02 15:04:05.000000000" per frame
 //	proj_depth/groundtruth/image_02/%010d.png  16-bit depth in mm, 0 = invalid (optional, may be partial)
-//	motion_mask/%010d.png                      mono8, 255 = moving object (optional)
+//	motion_mask/%010d.png                      mono8: 128 = follower, 255 = other mover, 0 = static (optional)
 //	poses.txt                                  world_from_camera, 3×4 row-major per line (optional)
 //	calib_cam_to_cam.txt                       K_02, S_rect_02, P_rect_02, ...
 //	camera.yaml                                the camera in ROS camera_calibration_parsers YAML
@@ -33,6 +33,21 @@ const (
 	SeqCalibFile  = "calib_cam_to_cam.txt"
 	SeqCameraFile = "camera.yaml"
 	SeqStampsFile = "timestamps.txt"
+)
+
+// A motion mask is non-zero where something that moves in the world is visible, and readers that only ask
+// "moving?" test for non-zero (the training recipe tests > 127, which 128 passes). The value says which kind
+// of mover: a follower, a vehicle driving ahead at the camera's own speed (it looks static in the image, the
+// case that breaks self-supervised depth the worst), is SeqMaskFollower; any other mover is SeqMaskMover.
+// Readers split at SeqMaskFollowerMax: 1..191 is a follower, 192..255 another mover. Masks from elsewhere
+// (real data, older sims) are 255 on every mover and so have no followers; a mask written as 0/1 would
+// read as followers throughout, so movers of unknown kind are 255. The bags `ssmde sim --bag` records
+// carry the same values on their mask topic.
+const (
+	SeqMaskStatic      = 0
+	SeqMaskFollower    = 128
+	SeqMaskMover       = 255
+	SeqMaskFollowerMax = 191
 )
 
 // SeqFrameName is the file name of frame i in every per-frame folder.

@@ -12,7 +12,7 @@ const (
 	TopicImage      = "/camera/image_raw"
 	TopicCameraInfo = "/camera/camera_info"
 	TopicDepthGT    = "/camera/depth_gt"    // 32FC1 metres, NaN for sky
-	TopicMotionMask = "/camera/motion_mask" // mono8, 255 = moving object
+	TopicMotionMask = "/camera/motion_mask" // mono8, 128 = follower, 255 = other mover, 0 = static (see fileio)
 	TopicOdomGT     = "/odom_gt"            // nav_msgs/Odometry of the camera optical frame in "odom"
 	TopicTF         = "/tf"                 // odom → camera optical frame
 	OdomFrameID     = "odom"

@@ -26,8 +26,8 @@ type face struct {
 
 	light         [3]float32 // ambient + direct light on the face (emissive: its gain)
 	mat           material
-	side          uint8 // which face of its box: sideFront, sideBack, sideRight, sideLeft, sideTop, sideBottom
-	dynamic       bool
+	side          uint8   // which face of its box: sideFront, sideBack, sideRight, sideLeft, sideTop, sideBottom
+	mask          byte    // the motion-mask value of its pixels (fileio.SeqMask*)
 	fw, fh        float32 // the face's extent along a and b, metres
 	color, color2 [3]float32
 	p1, p2, p3    float32
@@ -196,13 +196,13 @@ func (f *boxFrame) corners(b *box) [8][3]float64 {
 	return out
 }
 
-// addBox appends the visible faces of box b standing in frame fr. Back faces (the bottom seen from above,
-// among them) are culled in addQuad.
-func (c *camera) addBox(faces []face, b *box, fr *boxFrame, dynamic bool) []face {
+// addBox appends the visible faces of box b standing in frame fr, whose pixels get motion-mask value mask.
+// Back faces (the bottom seen from above, among them) are culled in addQuad.
+func (c *camera) addBox(faces []face, b *box, fr *boxFrame, mask byte) []face {
 	fwd, right, up, p := fr.fwd, fr.right, fr.up, fr.p
 	hl, hw := b.length/2, b.width/2
 	top := scale(up, b.height)
-	tmpl := face{mat: b.mat, dynamic: dynamic, color: b.color, color2: b.color2, p1: b.p1, p2: b.p2, p3: b.p3, seed: b.seed}
+	tmpl := face{mat: b.mat, mask: mask, color: b.color, color2: b.color2, p1: b.p1, p2: b.p2, p3: b.p3, seed: b.seed}
 
 	// Four sides: outward normal, half-extent along it, and half-extent of the side itself.
 	sides := [4]struct {

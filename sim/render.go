@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/ssmde/ssmde/fileio"
 	"github.com/ssmde/ssmde/msgs"
 )
 
@@ -30,7 +31,7 @@ type Frame struct {
 	Width, Height int
 	RGB           []byte    // Height·Width·3, rgb8, row-major
 	Depth         []float32 // z-depth along the optical axis in metres; NaN for sky
-	Mask          []byte    // 255 where an object that moves in the world is visible, else 0
+	Mask          []byte    // motion mask (fileio.SeqMask*): 128 on a follower, 255 on another mover, 0 static
 	Pose          Pose      // world_from_camera; the world is the camera frame of frame 0
 	Stamp         msgs.Time
 	CameraInfo    msgs.CameraInfo
@@ -222,7 +223,7 @@ func (w *World) collect(cam *camera, t float64, faces []face, shadows []shadowPo
 		p, th := sc.road.point(b.s, b.d, b.up)
 		fr := uprightFrame(p, th+float64(b.yaw))
 		if b.s >= lo && b.s <= hi {
-			faces = cam.addBox(faces, b, &fr, false)
+			faces = cam.addBox(faces, b, &fr, fileio.SeqMaskStatic)
 		}
 		shadows = w.shade(cam, shadows, b, &fr)
 	}
@@ -233,6 +234,10 @@ func (w *World) collect(cam *camera, t float64, faces []face, shadows []shadowPo
 			continue
 		}
 		walked := 2 * math.Pi * math.Abs(m.speed) * t / stride
+		mask := byte(fileio.SeqMaskMover)
+		if m.follower {
+			mask = fileio.SeqMaskFollower
+		}
 		for pi := range m.parts {
 			b := &m.parts[pi]
 			p, th := sc.road.point(b.s+ms, b.d+m.d, b.up)
@@ -240,7 +245,7 @@ func (w *World) collect(cam *camera, t float64, faces []face, shadows []shadowPo
 			if b.swing != 0 {
 				fr = fr.swung(float64(b.swing)*math.Sin(walked+float64(b.phase)), b.height)
 			}
-			faces = cam.addBox(faces, b, &fr, true)
+			faces = cam.addBox(faces, b, &fr, mask)
 			shadows = w.shade(cam, shadows, b, &fr)
 		}
 	}
@@ -402,11 +407,7 @@ func (sh *shader) shadeRow(v int, iz []float64, id []int32, sunSh, ao []float32,
 				r, g, b = mix(L.fogCol[0], r, k), mix(L.fogCol[1], g, k), mix(L.fogCol[2], b, k)
 			}
 			dst.Depth[base+u] = float32(z)
-			if f.dynamic {
-				dst.Mask[base+u] = 255
-			} else {
-				dst.Mask[base+u] = 0
-			}
+			dst.Mask[base+u] = f.mask
 		}
 		out[3*u], out[3*u+1], out[3*u+2] = float32(r), float32(g), float32(b)
 	}

@@ -112,6 +112,72 @@ func TestSkyIsNaN(t *testing.T) {
 	}
 }
 
+// The motion mask tells the movers apart: on an otherwise empty street, a follower (a car ahead in the
+// camera's lane at the camera's speed) is 128 wherever it is visible and an oncoming car in the next lane
+// 255; nothing else is non-zero. Each face's centre is checked against its projection, and every masked
+// pixel's depth lies within its own car. The follower covers the same pixels in every frame: it looks static.
+func TestMaskFollowerIs128OtherMover255(t *testing.T) {
+	w, err := NewWorld(quietConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := w.sc
+	const length, width, height = 4.0, 1.8, 1.5
+	car := func(i int) []box {
+		return []box{{length: length, width: width, height: height, mat: matCarBody, color: [3]float32{0.7, 0.1, 0.1}, mover: int32(i)}}
+	}
+	follower := mover{s0: 15, speed: sc.speed, d: sc.st.camD, follower: true, parts: car(0)}
+	other := mover{s0: 25, speed: -8, d: sc.st.laneD(-1, 0), parts: car(1)}
+	sc.movers = []mover{follower, other}
+	c := w.Config()
+	var first []byte
+	for _, i := range []int{0, 4} {
+		f := render(t, w, i)
+		if first == nil {
+			first = f.Mask
+		}
+		for p := range f.Mask {
+			if (f.Mask[p] == 128) != (first[p] == 128) {
+				t.Fatalf("frame %d pixel %d: the follower's pixels moved since frame 0", i, p)
+			}
+		}
+		tm := w.time(i)
+		camFromWorld := sc.pose(tm).Inverse()
+		// The centre of the face each car turns to the camera (its rear: both are ahead), in the camera frame.
+		faceCentre := func(m *mover) [3]float64 {
+			p, _ := sc.road.point(m.at(tm)-length/2, m.d, height/2)
+			return camFromWorld.Apply(p)
+		}
+		for _, k := range []struct {
+			m    *mover
+			want byte
+		}{{&follower, 128}, {&other, 255}} {
+			x := faceCentre(k.m)
+			u, v := int(math.Round(c.Fx*x[0]/x[2]+c.Cx)), int(math.Round(c.Fy*x[1]/x[2]+c.Cy))
+			p := v*c.Width + u
+			if got := f.Mask[p]; got != k.want {
+				t.Fatalf("frame %d: mask %d at the centre (%d,%d) of a car's rear, want %d", i, got, u, v, k.want)
+			}
+			if d := float64(f.Depth[p]); math.Abs(d-x[2]) > 1e-2*x[2] {
+				t.Fatalf("frame %d pixel (%d,%d): depth %v, the rear face is at %v", i, u, v, d, x[2])
+			}
+		}
+		zF, zO := faceCentre(&follower)[2], faceCentre(&other)[2]
+		n := map[byte]int{}
+		for p, m := range f.Mask {
+			n[m]++
+			lo := map[byte]float64{128: zF, 255: zO}[m]
+			if d := float64(f.Depth[p]); m != 0 && !(d > lo*(1-1e-3) && d < lo+length+0.1) {
+				t.Fatalf("frame %d pixel %d: mask %d at depth %v, outside its car (%v..%v)", i, p, m, d, lo, lo+length)
+			}
+		}
+		t.Logf("frame %d: %d follower pixels (rear at %.2f m), %d other-mover pixels (rear at %.2f m)", i, n[128], zF, n[255], zO)
+		if len(n) != 3 || n[128] < 500 || n[255] < 500 {
+			t.Fatalf("frame %d: mask values %v, want 0, 128 and 255, the cars at least 500 pixels each", i, n)
+		}
+	}
+}
+
 // warpError inverse-warps frame b into frame a with a's depth and the true relative pose, and returns the
 // mean absolute error (in 8-bit units, over channels) over a's static and moving pixels. Static pixels that
 // land on a mover in b are left out: occluded there, they have nothing to match.
