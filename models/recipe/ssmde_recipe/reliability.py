@@ -26,7 +26,7 @@ dynamic pixels against static ones with pseudo-depth order. Here:
 - photometric on R only (``photo_reliable_only``);
 - the teacher distils on U (``distill_region: unreliable``), only where it agrees with the
   pseudo-depth after a least-squares affine alignment (``agreement_mask``);
-- pseudo-depth *ranking* between pixels of U and of R (``cross_ranking_loss``): the order of a mover
+- pseudo-depth *margin ranking* between pixels of U and of R (``cross_ranking_loss``): the order of a mover
   against the static scene, which a relative-depth net gets right even when its scale is not;
 - distillation (``losses.cauchy``) with the Cauchy (Lorentzian) penalty on r = ln D − ln D_T:
   ρ(r) = c²/2 · ln(1 + r²/c²), ρ'(r) = r / (1 + r²/c²): zero at agreement, never larger than c/2, so
@@ -84,11 +84,15 @@ def agreement_mask(prior_depth, pseudo, space="disparity", tol=0.3, valid=None):
 
 
 def cross_ranking_loss(pred, pseudo, set_a, set_b, pairs=1024, margin=0.03, generator=None):
-    """Ordinal loss on pairs (i ∈ A, j ∈ B), labels from the pseudo map's order (``losses.ranking_loss``'s
-    form: ln(1 + e^{−ℓx}) for ordered pairs, x² for equal ones, x = ln pred_i − ln pred_j).
+    """Margin ranking on pairs (i ∈ A, j ∈ B), labels from the pseudo map's order.
 
-    ``pred`` and ``pseudo`` are in the same space (both disparity, or both depth). Images with fewer
-    than one pixel in A or in B add nothing; the mean is over the images that have pairs.
+    r = ln p_i − ln p_j of the pseudo map: ℓ = +1 if r > margin, −1 if r < −margin, else 0 (equal);
+    x = ln pred_i − ln pred_j. Ordered pairs cost max(0, margin − ℓ·x), equal pairs x²: once a pair
+    is ordered by the margin it costs nothing and pushes no further. (The logistic form of
+    ``losses.ranking_loss``, ln(1 + e^{−ℓx}), never stops pushing; on U, where no photometric term
+    holds the depth back, it drove the near road to the disparity bound in the first run.)
+    ``pred`` and ``pseudo`` are in the same space (both disparity, or both depth). Images with no
+    pixel in A or in B add nothing; the mean is over the images that have pairs.
     """
     total, count = pred.new_zeros(()), 0
     for i in range(pred.shape[0]):
@@ -104,7 +108,7 @@ def cross_ranking_loss(pred, pseudo, set_a, set_b, pairs=1024, margin=0.03, gene
         r, x = lp[a] - lp[b], ld[a] - ld[b]
         label = torch.where(r > margin, torch.ones_like(r), torch.where(r < -margin, -torch.ones_like(r),
                                                                         torch.zeros_like(r)))
-        loss = torch.where(label != 0, F.softplus(-label * x), x * x)
+        loss = torch.where(label != 0, F.relu(margin - label * x), x * x)
         total = total + loss.mean()
         count += 1
     return total / max(count, 1)

@@ -60,24 +60,32 @@ class Agreement(unittest.TestCase):
 
 
 class CrossRanking(unittest.TestCase):
-    def test_pairs_only_across_the_sets_and_order_rewarded(self):
+    def test_pairs_only_across_the_sets_hinge_known_answer(self):
         pseudo = torch.ones(1, 1, 4, 4, dtype=torch.float64)
         a = torch.zeros_like(pseudo)
         a[..., :2, :] = 1                   # A: top half, pseudo says nearer (larger disparity)
         b = 1 - a
         pseudo = torch.where(a > 0, torch.full_like(pseudo, 2.0), pseudo)
-        right = torch.where(a > 0, torch.full_like(pseudo, 4.0), torch.full_like(pseudo, 1.0))
-        wrong = torch.where(a > 0, torch.full_like(pseudo, 1.0), torch.full_like(pseudo, 4.0))
         g = torch.Generator().manual_seed(1)
-        l_right = reliability.cross_ranking_loss(right, pseudo, a, b, 64, generator=g)
-        l_wrong = reliability.cross_ranking_loss(wrong, pseudo, a, b, 64, generator=g)
-        self.assertAlmostEqual(float(l_right), math.log1p(math.exp(-math.log(4.0))), places=9)
-        self.assertAlmostEqual(float(l_wrong), math.log1p(math.exp(math.log(4.0))), places=9)
-        # within-set differences never count: A holds two depths the pseudo map calls equal to each other
-        mixed = right.clone()
+
+        def pred(top, bottom):
+            return torch.where(a > 0, torch.full_like(pseudo, top), torch.full_like(pseudo, bottom))
+        # ordered by more than the margin: nothing, and no gradient to push further
+        p = pred(4.0, 1.0).requires_grad_(True)
+        loss = reliability.cross_ranking_loss(p, pseudo, a, b, 64, 0.03, g)
+        loss.backward()
+        self.assertEqual(float(loss), 0.0)
+        self.assertEqual(float(p.grad.abs().sum()), 0.0)
+        # reversed: margin + |x| exactly
+        self.assertAlmostEqual(float(reliability.cross_ranking_loss(pred(1.0, 4.0), pseudo, a, b, 64, 0.03, g)),
+                               0.03 + math.log(4.0), places=12)
+        # ordered, but by less than the margin
+        self.assertAlmostEqual(float(reliability.cross_ranking_loss(pred(1.01, 1.0), pseudo, a, b, 64, 0.03, g)),
+                               0.03 - math.log(1.01), places=12)
+        # within-set differences never count: A holds depths the pseudo map calls equal among themselves
+        mixed = pred(4.0, 1.0)
         mixed[..., 0, :] = 100.0
-        l_mixed = reliability.cross_ranking_loss(mixed, pseudo, a, b, 4096, generator=g)
-        self.assertLess(float(l_mixed), float(l_right))
+        self.assertEqual(float(reliability.cross_ranking_loss(mixed, pseudo, a, b, 4096, 0.03, g)), 0.0)
 
     def test_empty_set_adds_nothing(self):
         x = torch.rand(2, 1, 3, 3, generator=G, dtype=torch.float64) + 0.1
