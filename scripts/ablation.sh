@@ -9,7 +9,8 @@
 # the GT; `oracle` is the pseudo row with the GT-derived stand-in, for reference only.
 # Budget per run (2 CPU cores): lite encoder, batch 4, EPOCHS=15 (about 1,800 steps), 2 torch threads.
 # Scores: `ssmde eval`, median scaling, on the 640×192 street test split of 8 scenes × 50 frames (400
-# frames, seed 3000) and the indoor test split (seed 6000, 4 × 50), moving pixels split into followers
+# frames, seed 3000), the indoor test split (seed 6000, 4 × 50), the old world's street test split and
+# the real TUM frame (when ../shared is beside the checkout); moving pixels also split into followers
 # (movers that look static to the camera) and other movers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,8 +32,7 @@ sim_split data/new320/train/street 1000 6 50 --randomize --width 320 --height 96
 sim_split data/new320/train/indoor 4000 4 50 --world indoor --randomize --width 320 --height 96
 sim_split data/new320/val/street 2000 2 50 --randomize --width 320 --height 96
 sim_split data/new320/val/indoor 5000 1 50 --world indoor --randomize --width 320 --height 96
-sim_split data/sim/test400 3000 8 50
-sim_split data/sim-indoor/test 6000 4 50 --world indoor
+test_splits
 relative_teacher build/models/rteacher
 pseudo_maps build/models/rteacher data/new320/train
 
@@ -40,8 +40,7 @@ for row in "${ROWS[@]}"; do
   for ((seed = 0; seed < SEEDS; seed++)); do
     run=$RUNS/$row/seed$seed
     train_run "$row" data/new320/train data/new320/val "$run" "$seed"
-    eval_run "$run" street data/sim/test400
-    eval_run "$run" indoor data/sim-indoor/test --fit crop_center
+    eval_all "$run"
     echo "[ablation] $row seed $seed done"
   done
 done

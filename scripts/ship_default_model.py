@@ -1,10 +1,16 @@
-"""Copies a trained ablation run's exported model into models/default, the model the node and
-`make demo` use, with a model.yaml free of machine paths and a TRAINING.md that says how it was
-made and how good it is.
+"""Copies a trained run's exported model into models/default, the model the node and `make demo`
+use, with a model.yaml free of machine paths and a TRAINING.md that says how it was made, on what
+data, with which pseudo-depth source, for how long, and how good it is on every split it was scored on.
 
-    python3 scripts/ship_default_model.py build/ablation/full
+    python3 scripts/ship_default_model.py RUN [EVAL_ROOT ...]
+
+RUN is a recipe run folder with RUN/model (the export) and RUN/eval/<split>/merged/results.json
+(scripts/student_lib.sh eval_run); each EVAL_ROOT is another folder of <split>/merged/results.json
+(e.g. build/world/new-full/eval, which holds the real TUM frame and the old world's test split).
+Refuses a run trained with the GT-derived stand-in: that is an oracle, never the shipped model.
 """
 import csv
+import glob
 import json
 import os
 import shutil
@@ -12,66 +18,103 @@ import sys
 
 import yaml
 
-ROW_COMMAND = "scripts/ablation.sh {row}"
-STAGE2_COMMAND = "scripts/ablation.sh pseudo && scripts/stage2.sh"  # rows pseudo2 and full2
+SPLITS = {
+    "street": "new world street test (sim seed 3000, 8 scenes × 50 frames, 640×192)",
+    "new-street": "new world street test (sim seed 3000, 8 scenes × 50 frames, 640×192)",
+    "indoor": "new world indoor test (sim --world indoor, seed 6000, 4 × 50, 640×480, crop_center)",
+    "old-street": "old world street test (commit bfab072's sim, seed 3000, 4 × 50, 640×192; the previous default's)",
+    "tum": "real TUM RGB-D frame (Kinect GT ≤ 10 m, crop_center), outside the project",
+}
 
 
-def main(run, dest="models/default"):
-    row = os.path.basename(os.path.normpath(run))
-    command = STAGE2_COMMAND if row.endswith("2") else ROW_COMMAND.format(row=row)
-    parent = os.path.basename(os.path.dirname(os.path.normpath(run)))
+def results(run, roots):
+    found = {}
+    for root in [os.path.join(run, "eval")] + list(roots):
+        for path in sorted(glob.glob(os.path.join(root, "*", "merged", "results.json"))):
+            split = os.path.basename(os.path.dirname(os.path.dirname(path)))
+            if split == "new-street":
+                split = "street"
+            found.setdefault(split, json.load(open(path)))
+    return found
+
+
+def main(run, *roots, dest="models/default"):
+    cfg = yaml.safe_load(open(os.path.join(run, "config.yaml")))
+    if cfg.get("pseudo_source") == "standin":
+        sys.exit(f"{run}: trained with the GT-derived stand-in pseudo-depth (an oracle); not shippable")
+    row = os.path.basename(os.path.dirname(os.path.normpath(run)))
+    seed = cfg.get("seed", 0)
     model = os.path.join(run, "model")
     os.makedirs(dest, exist_ok=True)
     for f in ("depth.onnx", "pose.onnx"):
         shutil.copyfile(os.path.join(model, f), os.path.join(dest, f))
     m = yaml.safe_load(open(os.path.join(model, "model.yaml")))
-    m["name"] = f"ssmde-lite-320x96-sim-{row}"
+    m["name"] = f"ssmde-lite-{cfg['width']}x{cfg['height']}-sim-{row}"
     # The PyTorch checkpoint is not shipped (the recipe reproduces it); keep the architecture.
     m["recipe"] = {k: v for k, v in m.get("recipe", {}).items() if k != "checkpoint"}
     t = m.get("training", {})
     for k in ("run", "checkpoint"):
         t.pop(k, None)
-    t["data"] = "data/sim320/train (ssmde sim --seed 1000 --scenes 6 --frames 50 --width 320 --height 96)"
-    t["command"] = command
+    t["data"] = ("data/new320/train: ssmde sim --randomize --seed 1000 --scenes 6 --frames 50 (street) + "
+                 "ssmde sim --world indoor --randomize --seed 4000 --scenes 4 --frames 50 (rooms), 320x96")
+    t["pseudo_depth"] = ("maps of the sim's relative-depth network (ssmde_recipe.relative_teacher, trained with GT on "
+                         "sim seeds 770001-770004, disjoint from every student split) written by ssmde teacher")
+    t["command"] = f"scripts/ablation.sh {row}"
     m["training"] = t
     with open(os.path.join(dest, "model.yaml"), "w") as fh:
         fh.write("# SS-MDE student trained on the synthetic world; see TRAINING.md beside this file.\n")
         yaml.safe_dump(m, fh, sort_keys=False, default_flow_style=None, width=120)
 
     rows = list(csv.DictReader(open(os.path.join(run, "train_log.csv"))))
-    seconds = sum(float(r["s_per_iter"]) * 10 for r in rows if r.get("s_per_iter"))
+    seconds = 0.0
+    for prev, r in zip([None] + rows[:-1], rows):
+        if r.get("s_per_iter"):
+            steps = int(r["step"]) - (int(prev["step"]) if prev else 0)
+            seconds += float(r["s_per_iter"]) * steps
     steps = rows[-1]["step"] if rows else "?"
-    test = json.load(open(os.path.join(run, "eval", "merged", "results.json")))
+    scores = results(run, roots)
     sizes = {f: os.path.getsize(os.path.join(dest, f)) for f in ("depth.onnx", "pose.onnx")}
     with open(os.path.join(dest, "TRAINING.md"), "w") as fh:
         fh.write(f"""# Default model: `{m['name']}`
 
 The student the node and `make demo` use when no `model` is given. Trained by the SS-MDE recipe
-(run `{row}`, see models/recipe/README.md) on the synthetic world only (no real images, no pretrained weights).
+(preset `{row}`, seed {seed}, see models/recipe/README.md) on the synthetic world only (no real images, no
+pretrained weights). Its pseudo-depth came from a relative-depth *network* (the sim's stand-in for LeReS),
+never from the ground truth; GT was used only to pick the metric scale on the val split and to score it.
 
 | | |
 |---|---|
 | architecture | lite encoder (MobileNetV2-style) + multi-scale decoder; lightweight pose net |
-| input | 320×96 rgb, KITTI-like normalised intrinsics fx 0.58, fy 1.92 |
+| input | {cfg['width']}×{cfg['height']} rgb |
 | files | depth.onnx {sizes['depth.onnx'] / 1e6:.2f} MB, pose.onnx {sizes['pose.onnx'] / 1e6:.2f} MB |
-| data | train: `ssmde sim --seed 1000 --scenes 6 --frames 50 --width 320 --height 96`; val: seed 2000, 2 scenes; test: seed 3000, 4 scenes × 50 frames at 640×192 |
-| budget | {steps} steps (batch 4), 2 CPU threads, about {seconds / 60:.0f} min of training |
-| command | `{command}` (then `python3 scripts/ship_default_model.py build/{parent}/{row}`) |
-| metric scale | `metric_scale` {m.get('metric_scale', 'absent')}: median GT/prediction ratio on the val split (the sim's camera), so depth is in metres for cameras like the training one; the node's `focal` mode adapts it to other focal lengths |
+| data | {t['data']}; val: street seed 2000 (2 scenes) + rooms seed 5000 (1 scene) |
+| pseudo-depth | {t['pseudo_depth']} |
+| budget | {steps} steps (batch {cfg['batch_size']}), {cfg.get('threads') or 2} CPU threads, about {seconds / 60:.0f} min of training |
+| command | `{t['command']}` (then `python3 scripts/ship_default_model.py {os.path.normpath(run)}`) |
+| metric scale | `metric_scale` {m.get('metric_scale', 'absent')}: median GT/prediction ratio on the val split (the sim's camera); the node's `focal` mode adapts it to other focal lengths |
 
-Test split (`ssmde eval --scaling median`, 200 frames, 640×192 images resized by the pipeline):
+Scores (`ssmde eval --scaling median`, GT 1e-3..80 m):
 
-| pixels | AbsRel | SqRel | RMSE | RMSElog | δ1 | δ2 | δ3 |
-|---|---|---|---|---|---|---|---|
+| split | pixels | AbsRel | SqRel | RMSE | RMSElog | δ1 | δ2 | δ3 | frames |
+|---|---|---|---|---|---|---|---|---|---|
 """)
-        for part in ("all", "static", "dynamic"):
-            r = test[part]
-            fh.write(f"| {part} | {r['abs_rel']:.3f} | {r['sq_rel']:.3f} | {r['rmse']:.3f} | {r['rmse_log']:.3f} | "
-                     f"{r['delta1']:.3f} | {r['delta2']:.3f} | {r['delta3']:.3f} |\n")
+        for split in ("street", "indoor", "old-street", "tum"):
+            if split not in scores:
+                continue
+            res = scores[split]
+            for part in ("all", "static", "dynamic", "followers", "other_movers"):
+                r = res.get(part)
+                if not r:
+                    continue
+                label = SPLITS[split] if part == "all" else ""
+                fh.write(f"| {label} | {part.replace('dynamic', 'moving').replace('_', ' ')} | {r['abs_rel']:.3f} | "
+                         f"{r['sq_rel']:.3f} | {r['rmse']:.3f} | {r['rmse_log']:.3f} | {r['delta1']:.3f} | "
+                         f"{r['delta2']:.3f} | {r['delta3']:.3f} | {r['frames']} |\n")
         fh.write("""
 This is a small model trained for minutes on two CPU cores: it shows the whole path works and
 is far from the paper's numbers (KITTI AbsRel 0.111). Train longer, at 640×192, with the
-resnet18 encoder on a GPU for a useful robot model (models/recipe/README.md).
+resnet18 encoder on a GPU for a useful robot model (models/recipe/README.md), or distil your own
+network on your own recordings (README, "Train a student on your own robot's recordings").
 """)
     print(f"shipped {run} to {dest}")
 

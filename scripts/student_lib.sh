@@ -15,6 +15,36 @@ sim_split() {
   [ -d "$out" ] || "$BIN" sim --out "$out" --seed "$seed" --scenes "$scenes" --frames "$frames" --quiet "$@"
 }
 
+# The old world: the flat-shaded street world of commit bfab072, rendered by that commit's own `ssmde sim`
+# (built once into build/oldworld), to check that the new world does not make the old task worse.
+OLD_WORLD_COMMIT=bfab072
+old_split() {
+  local out=$1 seed=$2 scenes=$3 frames=$4; shift 4
+  [ -d "$out" ] && return 0
+  if [ ! -x build/oldworld/ssmde ]; then
+    rm -rf build/oldworld-src && git worktree add -f build/oldworld-src "$OLD_WORLD_COMMIT" > /dev/null
+    (cd build/oldworld-src && go build -o ../oldworld/ssmde ./cmd/ssmde)
+    git worktree remove --force build/oldworld-src
+  fi
+  build/oldworld/ssmde sim --out "$out" --seed "$seed" --scenes "$scenes" --frames "$frames" --quiet "$@"
+}
+
+# test_splits: every split a student is scored on (sim street and indoor, the old world's street).
+test_splits() {
+  sim_split data/sim/test400 3000 8 50
+  sim_split data/sim-indoor/test 6000 4 50 --world indoor
+  old_split data/old/test 3000 4 50
+}
+
+# eval_all RUN: RUN/model on every test split, and on the real TUM frame when ../shared is beside the checkout.
+eval_all() {
+  local run=$1
+  eval_run "$run" street data/sim/test400
+  eval_run "$run" indoor data/sim-indoor/test --fit crop_center
+  eval_run "$run" old-street data/old/test
+  if real_frame build/real/tum; then eval_run "$run" tum build/real/tum --fit crop_center --gt-max 10; fi
+}
+
 # relative_teacher DIR: the honest stand-in for LeReS (models/recipe/ssmde_recipe/relative_teacher.py),
 # trained with GT on its own sim split (seeds 770001-770004, disjoint from every student split; noisier
 # sensor, denser traffic, other resolution), exported to DIR as an affine_disparity ONNX model.
