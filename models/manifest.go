@@ -8,9 +8,13 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
+	"regexp"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/ssmde/ssmde/internal/suggest"
 )
 
 // ManifestFile is the name of the model description inside a model folder.
@@ -150,12 +154,55 @@ func ParseManifest(data []byte) (*Manifest, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("model.yaml: empty file")
 		}
-		return nil, fmt.Errorf("model.yaml: %w", err)
+		return nil, fmt.Errorf("model.yaml: %w%s", err, unknownFieldHints(err))
 	}
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
 	return &m, nil
+}
+
+// unknownFieldRE matches yaml.v3's KnownFields error, one line per unknown key.
+var unknownFieldRE = regexp.MustCompile(`field (\S+) not found in type (?:\w+\.)*(\w+)`)
+
+// unknownFieldHints turns yaml.v3's "field min_dept not found in type models.OutputSpec" into
+// ` (min_dept: did you mean "min_depth"?)` from the yaml keys of that struct, found by walking the
+// Manifest type; "" when the error has no unknown field or nothing is close.
+func unknownFieldHints(err error) string {
+	keys := map[string][]string{}
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Map {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct || keys[t.Name()] != nil {
+			return
+		}
+		keys[t.Name()] = []string{}
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			if name == "-" || !f.IsExported() {
+				continue
+			}
+			if name == "" {
+				name = strings.ToLower(f.Name)
+			}
+			keys[t.Name()] = append(keys[t.Name()], name)
+			walk(f.Type)
+		}
+	}
+	walk(reflect.TypeOf(Manifest{}))
+	var hints []string
+	for _, m := range unknownFieldRE.FindAllStringSubmatch(err.Error(), -1) {
+		if h := suggest.DidYouMean(m[1], keys[m[2]]); h != "" {
+			hints = append(hints, m[1]+":"+strings.TrimPrefix(h, ";"))
+		}
+	}
+	if len(hints) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(hints, "; ") + ")"
 }
 
 // LoadManifest reads and validates DIR/model.yaml.

@@ -176,6 +176,9 @@ func TestManifestValidation(t *testing.T) {
 		{"file: depth.onnx", "file: ../depth.onnx", "must be a plain path inside the model folder"},
 		{"input: image", "input: ''", "depth.input is empty"},
 		{"name: x", "name: x\nmin_dept: 3", "field min_dept not found"},
+		{"min_depth: 0.1", "min_dept: 0.1", `min_dept: did you mean "min_depth"?`},            // a key of output
+		{"width: 640", "widht: 640", `widht: did you mean "width"?`},                          // a key of input
+		{"name: x", "name: x\nmetric_scael: 3", `metric_scael: did you mean "metric_scale"?`}, // top level
 		{"name: x", "name: x\nmetric_scale: -1", "metric_scale is -1"},
 		{"name: x", "name: x\npose: {file: p.onnx, input: frames, output: pose}", `pose_convention is ""`},
 	}
