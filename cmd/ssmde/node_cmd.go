@@ -29,7 +29,11 @@ func runNode(args []string, stdout, stderr io.Writer) error {
 	if done || err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: rosLogLevel(rosArgs.LogLevel)}))
+	names, err := ros2.NewNames(f.name, f.namespace, rosArgs.Remaps)
+	if err != nil {
+		return err
+	}
+	logger, rosout := nodeLogger(rosArgs, names.LoggerName(), stderr)
 	for _, note := range rosArgs.Notes {
 		logger.Info(note)
 	}
@@ -42,7 +46,12 @@ func runNode(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer rn.Close()
+	defer rn.Close() // it stops rosout first, publishing what is queued
+	if rosout != nil {
+		if err := rosout.Attach(rn); err != nil {
+			return err
+		}
+	}
 	params, err := nodeParams(rn.Params(), rn.ParamOrigin, logger)
 	if err != nil {
 		return err
@@ -177,16 +186,34 @@ func toParamValue(v any) any {
 	return v
 }
 
-func rosLogLevel(level string) slog.Level {
-	switch level {
-	case "debug":
-		return slog.LevelDebug
-	case "warn":
-		return slog.LevelWarn
-	case "error", "fatal":
-		return slog.LevelError
+// nodeLogger is the ROS 2 node's logger, as rcl sets up a node's logging: records at the
+// --log-level (the one for loggerName when --log-level NAME:=LEVEL names it; SSMDE_LOG's when
+// unset) go to stderr unless --disable-stdout-logs, and to /rosout through the returned Rosout
+// unless --disable-rosout-logs (nil then). It also becomes slog's default, so that nothing in the
+// process logs around it.
+func nodeLogger(a *ros2.Args, loggerName string, stderr io.Writer) (*slog.Logger, *ros2.Rosout) {
+	level := new(slog.LevelVar)
+	level.Set(logLevel())
+	if l, ok := ros2.ParseLogLevel(a.LogLevel); ok {
+		level.Set(l)
 	}
-	return logLevel()
+	if l, ok := ros2.ParseLogLevel(a.LoggerLevels[loggerName]); ok {
+		level.Set(l)
+	}
+	var handlers []slog.Handler
+	var console *slog.Logger
+	if !a.NoStdoutLogs {
+		h := slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
+		handlers, console = append(handlers, h), slog.New(h)
+	}
+	var rosout *ros2.Rosout
+	if !a.NoRosoutLogs {
+		rosout = ros2.NewRosout(level, console) // its own trouble goes to the console only
+		handlers = append(handlers, rosout.Handler())
+	}
+	logger := slog.New(slog.NewMultiHandler(handlers...))
+	slog.SetDefault(logger)
+	return logger, rosout
 }
 
 // ros2Transport adapts a ros2.Node to the node's Transport.
