@@ -56,8 +56,16 @@ func runNode(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	err = runDepthNode(ctx, rn.FullyQualifiedName(), params, &ros2Transport{n: rn}, logger, func(n *node.Node) error {
-		if _, err := serveParameters(rn, params, n); err != nil {
+	t := &ros2Transport{n: rn}
+	var eps []ros2.OverridableEndpoint
+	for _, e := range params.Endpoints() {
+		eps = append(eps, ros2.OverridableEndpoint{Topic: e.Topic, Publisher: e.Publisher, QoS: t.qos(e.QoS)})
+	}
+	if t.overrides, err = rn.QoSOverrides(eps); err != nil {
+		return err
+	}
+	err = runDepthNode(ctx, rn.FullyQualifiedName(), params, t, logger, func(n *node.Node) error {
+		if _, err := serveParameters(rn, params, t.overrides, n); err != nil {
 			return fmt.Errorf("parameter services: %w", err)
 		}
 		logger.Info("ssmde node running", "node", rn.FullyQualifiedName(), "domain", rn.DomainID(), "model", n.Model().String(),
@@ -131,6 +139,9 @@ func nodeParams(values map[string]any, origin func(string) string, log *slog.Log
 	sort.Strings(names) // errors and warnings come out the same every run
 	var unknown []string
 	for _, k := range names {
+		if origin != nil && strings.HasPrefix(k, ros2.QoSOverridesPrefix) {
+			continue // ROS 2's QoS overrides: checked against the node's endpoints (ros2.Node.QoSOverrides)
+		}
 		if !known[k] {
 			if origin != nil {
 				return p, fmt.Errorf("parameter %q (%s) unknown%s; the node's parameters: %s (ssmde node --help-params explains them)",
@@ -153,9 +164,12 @@ func nodeParams(values map[string]any, origin func(string) string, log *slog.Log
 }
 
 // serveParameters serves the node's parameters (`ros2 param list/get/set/dump`): runtime ones are
-// handed to the running node, which takes them from its next frame; the others are read-only.
-func serveParameters(rn *ros2.Node, params node.Params, n *node.Node) (*ros2.ParameterServer, error) {
+// handed to the running node, which takes them from its next frame; the others, and the QoS
+// overrides, are read-only.
+func serveParameters(rn *ros2.Node, params node.Params, overrides *ros2.QoSOverrides, n *node.Node) (*ros2.ParameterServer, error) {
 	values, descs := params.ROSParameters()
+	qv, qd := overrides.Parameters()
+	values, descs = append(values, qv...), append(descs, qd...)
 	return rn.ServeParameters(values, descs, func(changes []msgs.Parameter) error {
 		m := make(map[string]any, len(changes))
 		for i := range changes {
@@ -216,8 +230,12 @@ func nodeLogger(a *ros2.Args, loggerName string, stderr io.Writer) (*slog.Logger
 	return logger, rosout
 }
 
-// ros2Transport adapts a ros2.Node to the node's Transport.
-type ros2Transport struct{ n *ros2.Node }
+// ros2Transport adapts a ros2.Node to the node's Transport; overrides (the qos_overrides
+// parameters) change the QoS the node asks for.
+type ros2Transport struct {
+	n         *ros2.Node
+	overrides *ros2.QoSOverrides
+}
 
 func (t *ros2Transport) qos(q node.QoS) ros2.QoS {
 	out := ros2.QoS{Reliability: ros2.BestEffort, Durability: ros2.Volatile, Depth: q.Depth}
@@ -231,12 +249,12 @@ func (t *ros2Transport) qos(q node.QoS) ros2.QoS {
 }
 
 func (t *ros2Transport) Subscribe(topic, msgType string, q node.QoS, handle func([]byte)) error {
-	_, err := t.n.Subscribe(topic, msgType, t.qos(q), func(data []byte, _ ros2.SampleInfo) { handle(data) })
+	_, err := t.n.Subscribe(topic, msgType, t.overrides.QoS(topic, false, t.qos(q)), func(data []byte, _ ros2.SampleInfo) { handle(data) })
 	return err
 }
 
 func (t *ros2Transport) Advertise(topic, msgType string, q node.QoS) (node.Publisher, error) {
-	p, err := t.n.NewPublisher(topic, msgType, t.qos(q))
+	p, err := t.n.NewPublisher(topic, msgType, t.overrides.QoS(topic, true, t.qos(q)))
 	if err != nil {
 		return nil, err
 	}
