@@ -170,3 +170,33 @@ func TestRosoutNeverBlocks(t *testing.T) {
 		t.Errorf("stats after Close %d %d %d, want %d %d 0", p, d, f, rosoutQueue, n-rosoutQueue+1)
 	}
 }
+
+// TestRosoutSimTime: under use_sim_time a log line is stamped with /clock's time.
+func TestRosoutSimTime(t *testing.T) {
+	dom := testDomain()
+	args, _, err := ParseArgs([]string{"--ros-args", "-p", "use_sim_time:=true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := newTestNode(t, "sim", "/", dom, args)
+	r := NewRosout(slog.LevelInfo, nil)
+	if err := r.Attach(n); err != nil {
+		t.Fatal(err)
+	}
+	src := newTestNode(t, "clock_source", "/", dom, nil)
+	pub, err := src.NewPublisher("/clock", "rosgraph_msgs/msg/Clock", QoSClock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := msgs.Time{Sec: 1234, Nanosec: 500000000}
+	waitFor(t, "sim time", 5*time.Second, func() bool {
+		pub.Publish(&msgs.Clock{Clock: want})
+		return n.Clock().Now() == want
+	})
+	l := listenRosout(t, dom)
+	slog.New(r.Handler()).Warn("in sim time")
+	waitFor(t, "the Log", 10*time.Second, func() bool { logs, _ := l.snapshot(); return len(logs) == 1 })
+	if logs, _ := l.snapshot(); logs[0].Stamp != want || logs[0].Name != "sim" || logs[0].Level != msgs.LogWarn {
+		t.Errorf("Log %+v, want stamp %v name sim level 30", logs[0], want)
+	}
+}
