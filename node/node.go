@@ -175,48 +175,106 @@ func (n *Node) Close() {
 	n.model.Close()
 }
 
-// Start advertises the outputs and subscribes the inputs. Call Run afterwards.
-func (n *Node) Start() error {
-	p := n.params
+// Endpoint is one topic the node publishes or subscribes.
+type Endpoint struct {
+	Topic     string // node-relative or absolute, as given to the Transport
+	Type      string // ROS 2 type, "sensor_msgs/msg/Image"
+	Publisher bool   // false: a subscription
+	QoS       QoS
+}
+
+// Endpoints lists every topic the node may publish or subscribe with p, in the order Start
+// creates them: the outputs (the switchable ones too, whether on or off, since a runtime
+// parameter can turn one on), then the inputs. It is where the node's topics, types and QoS are
+// chosen; Start and the middleware's QoS overrides both read it.
+func (p Params) Endpoints() []Endpoint {
 	out := QoS{Reliable: true, Depth: p.OutputDepth}
-	var err error
-	adv := func(topic, typ string, q QoS) Publisher {
-		if err != nil {
-			return nil
-		}
-		var pub Publisher
-		pub, err = n.t.Advertise(topic, typ, q)
-		return pub
+	pub := func(topic, typ string, q QoS) Endpoint { return Endpoint{topic, typ, true, q} }
+	eps := []Endpoint{
+		pub(TopicDepth, "sensor_msgs/msg/Image", out),
+		pub(TopicDepthInfo, "sensor_msgs/msg/CameraInfo", out),
+		pub(TopicPoints, "sensor_msgs/msg/PointCloud2", out),
+		pub(TopicColormap, "sensor_msgs/msg/Image", out),
+		pub(TopicOdom, "nav_msgs/msg/Odometry", out),
+		pub(TopicTF, "tf2_msgs/msg/TFMessage", QoSTF),
 	}
-	n.pubDepth = adv(TopicDepth, "sensor_msgs/msg/Image", out)
-	n.pubInfo = adv(TopicDepthInfo, "sensor_msgs/msg/CameraInfo", out)
-	if err == nil {
-		err = n.advertiseOutputs()
+	if p.BaseFrame != "" {
+		eps = append(eps, pub(TopicTFStatic, "tf2_msgs/msg/TFMessage", QoSTFStatic))
 	}
-	n.pubDiag = adv(TopicDiagnostic, "diagnostic_msgs/msg/DiagnosticArray", QoS{Reliable: true, Depth: 10})
-	if err != nil {
-		return err
-	}
+	eps = append(eps, pub(TopicDiagnostic, "diagnostic_msgs/msg/DiagnosticArray", QoS{Reliable: true, Depth: 10}))
 	in := QoS{Reliable: p.ImageReliability == "reliable", Depth: 5}
-	n.started = time.Now()
+	sub := func(topic, typ string, q QoS) Endpoint { return Endpoint{topic, typ, false, q} }
 	if p.ImageTransport == "compressed" {
-		err = n.t.Subscribe(p.ImageTopic+"/compressed", "sensor_msgs/msg/CompressedImage", in, n.slot.Put)
+		eps = append(eps, sub(p.ImageTopic+"/compressed", "sensor_msgs/msg/CompressedImage", in))
 	} else {
-		err = n.t.Subscribe(p.ImageTopic, "sensor_msgs/msg/Image", in, n.slot.Put)
+		eps = append(eps, sub(p.ImageTopic, "sensor_msgs/msg/Image", in))
 	}
-	if err == nil && p.ScaleMode == string(pipeline.ScaleSparseDepth) {
+	if p.ScaleMode == string(pipeline.ScaleSparseDepth) {
 		typ := "sensor_msgs/msg/PointCloud2"
 		if p.SparseType == "depth" {
 			typ = "sensor_msgs/msg/Image"
 		}
-		err = n.t.Subscribe(p.SparseTopic, typ, QoSSensorIn, n.sparse.Put)
+		eps = append(eps, sub(p.SparseTopic, typ, QoSSensorIn))
+	}
+	if p.CameraInfoPolicy != string(InfoFile) {
+		eps = append(eps, sub(p.CameraInfoTopic, "sensor_msgs/msg/CameraInfo", in))
+	}
+	return eps
+}
+
+// endpoint is p's Endpoint of topic; the node only asks for its own.
+func (p Params) endpoint(topic string, publisher bool) Endpoint {
+	for _, e := range p.Endpoints() {
+		if e.Topic == topic && e.Publisher == publisher {
+			return e
+		}
+	}
+	panic(fmt.Sprintf("node: no endpoint %s (publisher %v) in Params.Endpoints", topic, publisher))
+}
+
+// Start advertises the outputs and subscribes the inputs. Call Run afterwards.
+func (n *Node) Start() error {
+	p := n.params
+	var err error
+	adv := func(topic string) Publisher {
+		if err != nil {
+			return nil
+		}
+		e := p.endpoint(topic, true)
+		var pub Publisher
+		pub, err = n.t.Advertise(e.Topic, e.Type, e.QoS)
+		return pub
+	}
+	subscribe := func(topic string, handle func([]byte)) {
+		if err == nil {
+			e := p.endpoint(topic, false)
+			err = n.t.Subscribe(e.Topic, e.Type, e.QoS, handle)
+		}
+	}
+	n.pubDepth = adv(TopicDepth)
+	n.pubInfo = adv(TopicDepthInfo)
+	if err == nil {
+		err = n.advertiseOutputs()
+	}
+	n.pubDiag = adv(TopicDiagnostic)
+	if err != nil {
+		return err
+	}
+	n.started = time.Now()
+	if p.ImageTransport == "compressed" {
+		subscribe(p.ImageTopic+"/compressed", n.slot.Put)
+	} else {
+		subscribe(p.ImageTopic, n.slot.Put)
+	}
+	if p.ScaleMode == string(pipeline.ScaleSparseDepth) {
+		subscribe(p.SparseTopic, n.sparse.Put)
 	}
 	if err != nil || p.CameraInfoPolicy == string(InfoFile) {
 		return err
 	}
 	var info msgs.CameraInfo
 	var mu sync.Mutex // callbacks of one subscription may run on several middleware threads
-	return n.t.Subscribe(p.CameraInfoTopic, "sensor_msgs/msg/CameraInfo", in, func(data []byte) {
+	subscribe(p.CameraInfoTopic, func(data []byte) {
 		mu.Lock()
 		defer mu.Unlock()
 		err := n.t.Decode(data, &info)
@@ -233,33 +291,34 @@ func (n *Node) Start() error {
 		default:
 		}
 	})
+	return err
 }
 
 // advertiseOutputs creates the publishers of the switchable outputs that are on and have none
 // yet: at Start, and when a parameter change turns one on.
 func (n *Node) advertiseOutputs() error {
 	p := n.params
-	out := QoS{Reliable: true, Depth: p.OutputDepth}
 	var err error
-	adv := func(pub *Publisher, topic, typ string, q QoS) {
+	adv := func(pub *Publisher, topic string) {
 		if err != nil || *pub != nil {
 			return
 		}
-		*pub, err = n.t.Advertise(topic, typ, q)
+		e := p.endpoint(topic, true)
+		*pub, err = n.t.Advertise(e.Topic, e.Type, e.QoS)
 	}
 	if p.PublishPoints {
-		adv(&n.pubPoints, TopicPoints, "sensor_msgs/msg/PointCloud2", out)
+		adv(&n.pubPoints, TopicPoints)
 	}
 	if p.PublishColormap != "never" {
-		adv(&n.pubColormap, TopicColormap, "sensor_msgs/msg/Image", out)
+		adv(&n.pubColormap, TopicColormap)
 	}
 	if p.PublishOdom {
-		adv(&n.pubOdom, TopicOdom, "nav_msgs/msg/Odometry", out)
+		adv(&n.pubOdom, TopicOdom)
 	}
 	if p.PublishTF {
-		adv(&n.pubTF, TopicTF, "tf2_msgs/msg/TFMessage", QoSTF)
+		adv(&n.pubTF, TopicTF)
 		if p.BaseFrame != "" {
-			adv(&n.pubTFStatic, TopicTFStatic, "tf2_msgs/msg/TFMessage", QoSTFStatic)
+			adv(&n.pubTFStatic, TopicTFStatic)
 		}
 	}
 	return err

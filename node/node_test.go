@@ -2,6 +2,7 @@ package node
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
@@ -298,5 +299,43 @@ func TestROSParameters(t *testing.T) {
 	}
 	if !reflect.DeepEqual(q, p) {
 		t.Errorf("values set back give\n%+v\nwant\n%+v", q, p)
+	}
+}
+
+// TestEndpoints: the node's topics follow its parameters: the compressed transport's topic,
+// the sparse depth input only for scale_mode sparse_depth (with its type), no camera_info input
+// for camera_info_policy file, /tf_static only with a base frame; outputs at output_depth.
+func TestEndpoints(t *testing.T) {
+	list := func(p Params) string {
+		var s []string
+		for _, e := range p.Endpoints() {
+			kind := "sub"
+			if e.Publisher {
+				kind = "pub"
+			}
+			s = append(s, fmt.Sprintf("%s %s %s %v/%v/%d", kind, e.Topic, e.Type, e.QoS.Reliable, e.QoS.TransientLocal, e.QoS.Depth))
+		}
+		return strings.Join(s, "\n")
+	}
+	outputs := `pub depth sensor_msgs/msg/Image true/false/5
+pub depth/camera_info sensor_msgs/msg/CameraInfo true/false/5
+pub points sensor_msgs/msg/PointCloud2 true/false/5
+pub depth/colormap sensor_msgs/msg/Image true/false/5
+pub odom nav_msgs/msg/Odometry true/false/5
+pub /tf tf2_msgs/msg/TFMessage true/false/100
+`
+	p := DefaultParams()
+	if got, want := list(p), outputs+`pub /diagnostics diagnostic_msgs/msg/DiagnosticArray true/false/10
+sub image sensor_msgs/msg/Image false/false/5
+sub camera_info sensor_msgs/msg/CameraInfo false/false/5`; got != want {
+		t.Errorf("defaults:\n%s\nwant\n%s", got, want)
+	}
+	p.ImageTransport, p.ImageReliability, p.ScaleMode, p.SparseType, p.CameraInfoPolicy = "compressed", "reliable", "sparse_depth", "depth", "file"
+	p.BaseFrame, p.OutputDepth = "base_link", 2
+	if got, want := list(p), strings.ReplaceAll(outputs, "/5", "/2")+`pub /tf_static tf2_msgs/msg/TFMessage true/true/1
+pub /diagnostics diagnostic_msgs/msg/DiagnosticArray true/false/10
+sub image/compressed sensor_msgs/msg/CompressedImage true/false/5
+sub sparse_depth sensor_msgs/msg/Image false/false/5`; got != want {
+		t.Errorf("changed:\n%s\nwant\n%s", got, want)
 	}
 }

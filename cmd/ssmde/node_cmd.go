@@ -29,7 +29,11 @@ func runNode(args []string, stdout, stderr io.Writer) error {
 	if done || err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: rosLogLevel(rosArgs.LogLevel)}))
+	names, err := ros2.NewNames(f.name, f.namespace, rosArgs.Remaps)
+	if err != nil {
+		return err
+	}
+	logger, rosout := nodeLogger(rosArgs, names.LoggerName(), stderr)
 	for _, note := range rosArgs.Notes {
 		logger.Info(note)
 	}
@@ -42,13 +46,26 @@ func runNode(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer rn.Close()
+	defer rn.Close() // it stops rosout first, publishing what is queued
+	if rosout != nil {
+		if err := rosout.Attach(rn); err != nil {
+			return err
+		}
+	}
 	params, err := nodeParams(rn.Params(), rn.ParamOrigin, logger)
 	if err != nil {
 		return err
 	}
-	err = runDepthNode(ctx, rn.FullyQualifiedName(), params, &ros2Transport{n: rn}, logger, func(n *node.Node) error {
-		if _, err := serveParameters(rn, params, n); err != nil {
+	t := &ros2Transport{n: rn}
+	var eps []ros2.OverridableEndpoint
+	for _, e := range params.Endpoints() {
+		eps = append(eps, ros2.OverridableEndpoint{Topic: e.Topic, Publisher: e.Publisher, QoS: t.qos(e.QoS)})
+	}
+	if t.overrides, err = rn.QoSOverrides(eps); err != nil {
+		return err
+	}
+	err = runDepthNode(ctx, rn.FullyQualifiedName(), params, t, logger, func(n *node.Node) error {
+		if _, err := serveParameters(rn, params, t.overrides, n); err != nil {
 			return fmt.Errorf("parameter services: %w", err)
 		}
 		logger.Info("ssmde node running", "node", rn.FullyQualifiedName(), "domain", rn.DomainID(), "model", n.Model().String(),
@@ -122,6 +139,9 @@ func nodeParams(values map[string]any, origin func(string) string, log *slog.Log
 	sort.Strings(names) // errors and warnings come out the same every run
 	var unknown []string
 	for _, k := range names {
+		if origin != nil && strings.HasPrefix(k, ros2.QoSOverridesPrefix) {
+			continue // ROS 2's QoS overrides: checked against the node's endpoints (ros2.Node.QoSOverrides)
+		}
 		if !known[k] {
 			if origin != nil {
 				return p, fmt.Errorf("parameter %q (%s) unknown%s; the node's parameters: %s (ssmde node --help-params explains them)",
@@ -144,9 +164,12 @@ func nodeParams(values map[string]any, origin func(string) string, log *slog.Log
 }
 
 // serveParameters serves the node's parameters (`ros2 param list/get/set/dump`): runtime ones are
-// handed to the running node, which takes them from its next frame; the others are read-only.
-func serveParameters(rn *ros2.Node, params node.Params, n *node.Node) (*ros2.ParameterServer, error) {
+// handed to the running node, which takes them from its next frame; the others, and the QoS
+// overrides, are read-only.
+func serveParameters(rn *ros2.Node, params node.Params, overrides *ros2.QoSOverrides, n *node.Node) (*ros2.ParameterServer, error) {
 	values, descs := params.ROSParameters()
+	qv, qd := overrides.Parameters()
+	values, descs = append(values, qv...), append(descs, qd...)
 	return rn.ServeParameters(values, descs, func(changes []msgs.Parameter) error {
 		m := make(map[string]any, len(changes))
 		for i := range changes {
@@ -177,20 +200,42 @@ func toParamValue(v any) any {
 	return v
 }
 
-func rosLogLevel(level string) slog.Level {
-	switch level {
-	case "debug":
-		return slog.LevelDebug
-	case "warn":
-		return slog.LevelWarn
-	case "error", "fatal":
-		return slog.LevelError
+// nodeLogger is the ROS 2 node's logger, as rcl sets up a node's logging: records at the
+// --log-level (the one for loggerName when --log-level NAME:=LEVEL names it; SSMDE_LOG's when
+// unset) go to stderr unless --disable-stdout-logs, and to /rosout through the returned Rosout
+// unless --disable-rosout-logs (nil then). It also becomes slog's default, so that nothing in the
+// process logs around it.
+func nodeLogger(a *ros2.Args, loggerName string, stderr io.Writer) (*slog.Logger, *ros2.Rosout) {
+	level := new(slog.LevelVar)
+	level.Set(logLevel())
+	if l, ok := ros2.ParseLogLevel(a.LogLevel); ok {
+		level.Set(l)
 	}
-	return logLevel()
+	if l, ok := ros2.ParseLogLevel(a.LoggerLevels[loggerName]); ok {
+		level.Set(l)
+	}
+	var handlers []slog.Handler
+	var console *slog.Logger
+	if !a.NoStdoutLogs {
+		h := slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
+		handlers, console = append(handlers, h), slog.New(h)
+	}
+	var rosout *ros2.Rosout
+	if !a.NoRosoutLogs {
+		rosout = ros2.NewRosout(level, console) // its own trouble goes to the console only
+		handlers = append(handlers, rosout.Handler())
+	}
+	logger := slog.New(slog.NewMultiHandler(handlers...))
+	slog.SetDefault(logger)
+	return logger, rosout
 }
 
-// ros2Transport adapts a ros2.Node to the node's Transport.
-type ros2Transport struct{ n *ros2.Node }
+// ros2Transport adapts a ros2.Node to the node's Transport; overrides (the qos_overrides
+// parameters) change the QoS the node asks for.
+type ros2Transport struct {
+	n         *ros2.Node
+	overrides *ros2.QoSOverrides
+}
 
 func (t *ros2Transport) qos(q node.QoS) ros2.QoS {
 	out := ros2.QoS{Reliability: ros2.BestEffort, Durability: ros2.Volatile, Depth: q.Depth}
@@ -204,12 +249,12 @@ func (t *ros2Transport) qos(q node.QoS) ros2.QoS {
 }
 
 func (t *ros2Transport) Subscribe(topic, msgType string, q node.QoS, handle func([]byte)) error {
-	_, err := t.n.Subscribe(topic, msgType, t.qos(q), func(data []byte, _ ros2.SampleInfo) { handle(data) })
+	_, err := t.n.Subscribe(topic, msgType, t.overrides.QoS(topic, false, t.qos(q)), func(data []byte, _ ros2.SampleInfo) { handle(data) })
 	return err
 }
 
 func (t *ros2Transport) Advertise(topic, msgType string, q node.QoS) (node.Publisher, error) {
-	p, err := t.n.NewPublisher(topic, msgType, t.qos(q))
+	p, err := t.n.NewPublisher(topic, msgType, t.overrides.QoS(topic, true, t.qos(q)))
 	if err != nil {
 		return nil, err
 	}

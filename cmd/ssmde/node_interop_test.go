@@ -164,9 +164,25 @@ func TestNodeDiscoveryInfo(t *testing.T) {
 	domain := ntestDomain()
 	node := ntestStartNode(t, domain, nil, "-p", "model:="+model)
 	graph := ntestStartPeer(t, bin, "graph", strconv.Itoa(domain))
-	wantReaders := []string{"rt/cam/image", "rt/cam/camera_info"}
-	wantWriters := []string{"rt/cam/depth", "rt/cam/depth/camera_info", "rt/cam/points", "rt/cam/depth/colormap",
-		"rt/cam/odom", "rt/tf", "rt/diagnostics"}
+	// The node's topics (node.Params.Endpoints), /rosout, /parameter_events and the six parameter services.
+	var wantReaders, wantWriters []string
+	for _, e := range nodeDefaultsWith(t, map[string]any{"model": model}).Endpoints() {
+		topic := "rt" + e.Topic
+		if !strings.HasPrefix(e.Topic, "/") {
+			topic = "rt/cam/" + e.Topic
+		}
+		if e.Publisher {
+			wantWriters = append(wantWriters, topic)
+		} else {
+			wantReaders = append(wantReaders, topic)
+		}
+	}
+	wantWriters = append(wantWriters, "rt/rosout", "rt/parameter_events")
+	for _, s := range []string{"get_parameters", "get_parameter_types", "set_parameters", "set_parameters_atomically",
+		"describe_parameters", "list_parameters"} {
+		wantReaders = append(wantReaders, "rq/cam/ssmde/"+s+"Request")
+		wantWriters = append(wantWriters, "rr/cam/ssmde/"+s+"Reply")
+	}
 	var problem string
 	check := func() bool {
 		endpoints := map[string]string{} // "reader GUID" / "writer GUID" → topic

@@ -178,8 +178,17 @@ func TestParametersAtRuntime(t *testing.T) {
 	// The dump.
 	var list msgs.ListParametersResponse
 	call("list_parameters", &msgs.ListParametersRequest{}, &list)
-	if len(list.Result.Names) != len(node.ParamNames()) {
-		t.Fatalf("list: %d names, want %d", len(list.Result.Names), len(node.ParamNames()))
+	want := nodeDefaultsWith(t, map[string]any{"model": tiny, "providers": "cpu", "scale_mode": "fixed", "fixed_scale": 2.0, "points_decimation": 2})
+	qosNames := 0
+	for _, name := range list.Result.Names {
+		if strings.HasPrefix(name, ros2.QoSOverridesPrefix) {
+			qosNames++
+		}
+	}
+	// Every endpoint's four QoS policies are listed too (read-only), as rclcpp lists its overridable ones.
+	if len(list.Result.Names)-qosNames != len(node.ParamNames()) || qosNames != 4*len(want.Endpoints()) {
+		t.Fatalf("list: %d names, %d of them QoS overrides; want %d and %d", len(list.Result.Names), qosNames,
+			len(node.ParamNames())+4*len(want.Endpoints()), 4*len(want.Endpoints()))
 	}
 	var get msgs.GetParametersResponse
 	call("get_parameters", &msgs.GetParametersRequest{Names: list.Result.Names}, &get)
@@ -199,7 +208,6 @@ func TestParametersAtRuntime(t *testing.T) {
 	if err != nil {
 		t.Fatalf("dump does not load: %v\n%s", err, text)
 	}
-	want := nodeDefaultsWith(t, map[string]any{"model": tiny, "providers": "cpu", "scale_mode": "fixed", "fixed_scale": 2.0, "points_decimation": 2})
 	if !reflect.DeepEqual(loaded, want) {
 		t.Errorf("dump loads to\n%+v\nwant\n%+v\n%s", loaded, want, text)
 	}

@@ -15,6 +15,10 @@ type Args struct {
 	// "fatal", "unset"), empty if not given; LoggerLevels holds --log-level name:=level.
 	LogLevel     string
 	LoggerLevels map[string]string
+	// NoRosoutLogs and NoStdoutLogs are --disable-rosout-logs and --disable-stdout-logs (the
+	// last of --enable-X-logs and --disable-X-logs wins, as in rcl): no /rosout publisher, no log
+	// lines on the console.
+	NoRosoutLogs, NoStdoutLogs bool
 	// Notes lists arguments that were accepted but have no effect here (e.g. --enclave), for a log line.
 	Notes []string
 }
@@ -29,12 +33,9 @@ type ParamSource struct {
 
 var logLevels = map[string]bool{"debug": true, "info": true, "warn": true, "error": true, "fatal": true, "unset": true}
 
-// flagsWithoutValue are rcl logging switches we accept and ignore.
-var flagsWithoutValue = map[string]bool{
-	"--enable-rosout-logs": true, "--disable-rosout-logs": true,
-	"--enable-stdout-logs": true, "--disable-stdout-logs": true,
-	"--enable-external-lib-logs": true, "--disable-external-lib-logs": true,
-}
+// ignoredFlags are rcl logging switches we accept and ignore: there is no external logging
+// library (spdlog in rcl) to switch.
+var ignoredFlags = map[string]bool{"--enable-external-lib-logs": true, "--disable-external-lib-logs": true}
 
 // ParseArgs splits a command line (without the program name) into ROS arguments and the rest.
 // ROS arguments run from "--ros-args" to a lone "--" or the end; there may be several such
@@ -125,8 +126,12 @@ func ParseArgs(argv []string) (*Args, []string, error) {
 				return nil, nil, err
 			}
 			a.Notes = append(a.Notes, fmt.Sprintf("%s %s ignored: logs go to stderr", arg, v))
+		case "--enable-rosout-logs", "--disable-rosout-logs":
+			a.NoRosoutLogs = arg == "--disable-rosout-logs"
+		case "--enable-stdout-logs", "--disable-stdout-logs":
+			a.NoStdoutLogs = arg == "--disable-stdout-logs"
 		default:
-			if flagsWithoutValue[arg] {
+			if ignoredFlags[arg] {
 				a.Notes = append(a.Notes, arg+" ignored")
 				continue
 			}

@@ -19,6 +19,8 @@ func TestParseArgs(t *testing.T) {
 		level    string
 		loggers  map[string]string
 		notes    int
+		noRosout bool
+		noStdout bool
 		errorSub string
 	}{
 		{desc: "no ros args", argv: []string{"node", "--model", "m"}, rest: []string{"node", "--model", "m"}},
@@ -33,7 +35,10 @@ func TestParseArgs(t *testing.T) {
 		{desc: "params file and node-targeted param", argv: []string{"--ros-args", "--params-file", "/p.yaml", "-p", "depth:rate:=10"},
 			params: []ParamSource{{File: "/p.yaml"}, {Node: "depth", Name: "rate", Value: int64(10)}}},
 		{desc: "log levels", argv: []string{"--ros-args", "--log-level", "DEBUG", "--log-level", "rcl:=warn"}, level: "debug", loggers: map[string]string{"rcl": "warn"}},
-		{desc: "enclave and log switches ignored", argv: []string{"--ros-args", "-e", "/secure", "--disable-rosout-logs", "--enclave", "/x"}, notes: 3},
+		{desc: "enclave and external-lib switch ignored", argv: []string{"--ros-args", "-e", "/secure", "--disable-external-lib-logs", "--enclave", "/x"}, notes: 3},
+		{desc: "rosout and stdout switches", argv: []string{"--ros-args", "--disable-rosout-logs", "--disable-stdout-logs"}, noRosout: true, noStdout: true},
+		{desc: "the last rosout switch wins", argv: []string{"--ros-args", "--disable-rosout-logs", "--enable-stdout-logs", "--enable-rosout-logs"}},
+		{desc: "stdout disabled after enabled", argv: []string{"--ros-args", "--enable-stdout-logs", "--", "x", "--ros-args", "--disable-stdout-logs"}, rest: []string{"x"}, noStdout: true},
 		{desc: "node-targeted remap", argv: []string{"--ros-args", "-r", "depth:image:=/x"}, remaps: []Remap{{Node: "depth", From: "image", To: "/x"}}},
 		{desc: "missing value", argv: []string{"--ros-args", "-r"}, errorSub: "-r needs a value"},
 		{desc: "value is --", argv: []string{"--ros-args", "-p", "--"}, errorSub: "-p needs a value"},
@@ -72,6 +77,9 @@ func TestParseArgs(t *testing.T) {
 			}
 			if !reflect.DeepEqual(a.LoggerLevels, tc.loggers) {
 				t.Errorf("logger levels %v, want %v", a.LoggerLevels, tc.loggers)
+			}
+			if a.NoRosoutLogs != tc.noRosout || a.NoStdoutLogs != tc.noStdout {
+				t.Errorf("no rosout %v, no stdout %v; want %v, %v", a.NoRosoutLogs, a.NoStdoutLogs, tc.noRosout, tc.noStdout)
 			}
 			if len(a.Notes) != tc.notes {
 				t.Errorf("notes %q, want %d", a.Notes, tc.notes)
@@ -214,10 +222,10 @@ func TestQoSWithParams(t *testing.T) {
 		err    string
 	}{
 		{Params{}, QoSDefault, QoSDefault, ""},
-		{Params{"q.reliability": "best_effort", "q.depth": int64(1)}, QoSDefault, QoS{BestEffort, Volatile, 1}, ""},
-		{Params{"q.durability": "TRANSIENT_LOCAL"}, QoSDefault, QoS{Reliable, TransientLocal, 10}, ""},
-		{Params{"q.history": "keep_all"}, QoSDefault, QoS{Reliable, Volatile, 0}, ""},
-		{Params{"q.history": "keep_last"}, QoS{Reliable, Volatile, 0}, QoS{Reliable, Volatile, 10}, ""},
+		{Params{"q.reliability": "best_effort", "q.depth": int64(1)}, QoSDefault, QoS{Reliability: BestEffort, Durability: Volatile, Depth: 1}, ""},
+		{Params{"q.durability": "TRANSIENT_LOCAL"}, QoSDefault, QoS{Reliability: Reliable, Durability: TransientLocal, Depth: 10}, ""},
+		{Params{"q.history": "keep_all"}, QoSDefault, QoS{Reliability: Reliable, Durability: Volatile, Depth: 0}, ""},
+		{Params{"q.history": "keep_last"}, QoS{Reliability: Reliable, Durability: Volatile, Depth: 0}, QoS{Reliability: Reliable, Durability: Volatile, Depth: 10}, ""},
 		{Params{"q.reliability": "sometimes"}, QoSDefault, QoS{}, "q.reliability"},
 		{Params{"q.durability": int64(1)}, QoSDefault, QoS{}, "q.durability"},
 		{Params{"q.depth": int64(0)}, QoSDefault, QoS{}, "q.depth"},

@@ -6,22 +6,28 @@ package ros2
 import "C"
 
 import (
+	"math"
+	"time"
 	"unsafe"
 )
 
-// endpointInfo is one DDS reader or writer as discovery describes it (the DCPSSubscription and
-// DCPSPublication built-in topics): what a ROS 2 peer's rmw learns of it, USER_DATA included.
-type endpointInfo struct {
+// EndpointInfo is one DDS reader or writer as discovery describes it (the DCPSSubscription and
+// DCPSPublication built-in topics): what a ROS 2 peer's rmw learns of it (`ros2 topic info -v`
+// shows the same), USER_DATA and QoS included.
+type EndpointInfo struct {
 	Gid         Gid    // the endpoint's GUID
 	Participant Gid    // its participant's GUID
 	Topic       string // DDS topic, "rt/depth"
 	Type        string // DDS type, "sensor_msgs::msg::dds_::Image_"
 	UserData    []byte // nil when it has none
+	// QoS holds the announced reliability, durability and lifespan (0: none), and the history
+	// depth when the endpoint announced one (DDS does not require it: Depth is then -1).
+	QoS QoS
 }
 
-// discoveredEndpoints lists the writers (writers true) or readers this node's participant knows
+// DiscoveredEndpoints lists the writers (writers true) or readers this node's participant knows
 // of on its domain, its own included, as discovery has them now.
-func (n *Node) discoveredEndpoints(writers bool) ([]endpointInfo, error) {
+func (n *Node) DiscoveredEndpoints(writers bool) ([]EndpointInfo, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {
@@ -37,7 +43,7 @@ func (n *Node) discoveredEndpoints(writers bool) ([]endpointInfo, error) {
 		return nil, ddsError("reading the DDS built-in endpoint topics", C.dds_return_t(count))
 	}
 	defer C.ssmde_endpoint_infos_free(v, count)
-	out := make([]endpointInfo, count)
+	out := make([]EndpointInfo, count)
 	for i, e := range unsafe.Slice(v, int(count)) {
 		ep := &out[i]
 		copy(ep.Gid[:], C.GoBytes(unsafe.Pointer(&e.key[0]), 16))
@@ -45,6 +51,26 @@ func (n *Node) discoveredEndpoints(writers bool) ([]endpointInfo, error) {
 		ep.Topic, ep.Type = C.GoString(e.topic_name), C.GoString(e.type_name)
 		if e.user_data != nil {
 			ep.UserData = C.GoBytes(unsafe.Pointer(e.user_data), C.int(e.user_data_size))
+		}
+		// Policies left out of the announcement have their DDS defaults (RELIABLE for a writer,
+		// BEST_EFFORT for a reader, VOLATILE, infinite lifespan); history has none to assume.
+		ep.QoS = QoS{Reliability: BestEffort, Durability: Volatile, Depth: -1}
+		if e.reliability == 1 || e.reliability == -1 && writers {
+			ep.QoS.Reliability = Reliable
+		}
+		if e.durability == 1 {
+			ep.QoS.Durability = TransientLocal
+		} else if e.durability > 1 {
+			ep.QoS.Durability = Durability(e.durability) // transient or persistent: not a ROS 2 kind
+		}
+		switch {
+		case e.history == 1:
+			ep.QoS.Depth = 0
+		case e.history == 0:
+			ep.QoS.Depth = int(e.depth)
+		}
+		if l := int64(e.lifespan_ns); l > 0 && l != math.MaxInt64 {
+			ep.QoS.Lifespan = time.Duration(l)
 		}
 	}
 	return out, nil

@@ -15,14 +15,20 @@ dds_entity_t ssmde_participant(uint32_t domain) {
   return p;
 }
 
-dds_qos_t *ssmde_endpoint_qos(int reliable, int transient_local, int depth) {
+dds_qos_t *ssmde_endpoint_qos(int reliable, int transient_local, int depth, int64_t lifespan_ns) {
   dds_qos_t *q = dds_create_qos();
   dds_qset_reliability(q, reliable ? DDS_RELIABILITY_RELIABLE : DDS_RELIABILITY_BEST_EFFORT, DDS_MSECS(100));
   dds_qset_durability(q, transient_local ? DDS_DURABILITY_TRANSIENT_LOCAL : DDS_DURABILITY_VOLATILE);
-  if (depth > 0)
-    dds_qset_history(q, DDS_HISTORY_KEEP_LAST, depth);
-  else
-    dds_qset_history(q, DDS_HISTORY_KEEP_ALL, DDS_LENGTH_UNLIMITED);
+  dds_history_kind_t hk = depth > 0 ? DDS_HISTORY_KEEP_LAST : DDS_HISTORY_KEEP_ALL;
+  int32_t hd = depth > 0 ? depth : DDS_LENGTH_UNLIMITED;
+  dds_qset_history(q, hk, hd);
+  // Cyclone keeps a transient-local writer's history for late readers by the DURABILITY_SERVICE
+  // history (default KEEP_LAST 1), not by HISTORY; rmw_cyclonedds sets it to the same (see
+  // create_readwrite_qos in rmw_cyclonedds_cpp/src/rmw_node.cpp), so a late reader gets depth samples.
+  if (transient_local)
+    dds_qset_durability_service(q, 0, hk, hd, DDS_LENGTH_UNLIMITED, DDS_LENGTH_UNLIMITED, DDS_LENGTH_UNLIMITED);
+  if (lifespan_ns > 0)
+    dds_qset_lifespan(q, (dds_duration_t) lifespan_ns);
   return q;
 }
 
@@ -112,6 +118,31 @@ void ssmde_endpoint_infos_free(ssmde_endpoint_info *v, int32_t n) {
   free(v);
 }
 
+// endpoint_qos_of copies the policies discovery announced into e; ones it did not announce keep
+// their DDS defaults (a writer's reliability is RELIABLE by default, a reader's BEST_EFFORT).
+static void endpoint_qos_of(const dds_qos_t *q, ssmde_endpoint_info *e) {
+  dds_reliability_kind_t rel;
+  dds_durability_kind_t dur;
+  dds_history_kind_t hist;
+  int32_t depth;
+  dds_duration_t d;
+  e->reliability = e->durability = e->history = e->depth = -1;
+  e->lifespan_ns = -1;
+  if (q == NULL)
+    return;
+  dds_duration_t blocking;
+  if (dds_qget_reliability(q, &rel, &blocking))
+    e->reliability = rel == DDS_RELIABILITY_RELIABLE;
+  if (dds_qget_durability(q, &dur))
+    e->durability = (int) dur;
+  if (dds_qget_history(q, &hist, &depth)) {
+    e->history = hist == DDS_HISTORY_KEEP_ALL;
+    e->depth = depth;
+  }
+  if (dds_qget_lifespan(q, &d))
+    e->lifespan_ns = d;
+}
+
 int32_t ssmde_discovered_endpoints(dds_entity_t participant, int writers, ssmde_endpoint_info **out) {
   *out = NULL;
   // A new reader of a built-in topic starts with one sample per endpoint discovery knows now.
@@ -160,6 +191,7 @@ int32_t ssmde_discovered_endpoints(dds_entity_t participant, int writers, ssmde_
         }
         dds_free(ud);
       }
+      endpoint_qos_of(s->qos, e);
       if (e->topic_name == NULL || e->type_name == NULL)
         rc = DDS_RETCODE_OUT_OF_RESOURCES;
     }

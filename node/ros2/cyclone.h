@@ -39,7 +39,8 @@ int64_t ssmde_blob_live(void);
 // ---- cyclone.c ----
 
 dds_entity_t ssmde_participant(uint32_t domain);
-dds_qos_t *ssmde_endpoint_qos(int reliable, int transient_local, int depth);
+// ssmde_endpoint_qos: depth 0 is KEEP_ALL; lifespan_ns 0 is none (DDS's infinite lifespan).
+dds_qos_t *ssmde_endpoint_qos(int reliable, int transient_local, int depth, int64_t lifespan_ns);
 dds_return_t ssmde_guid(dds_entity_t e, void *out16);
 int32_t ssmde_publication_matched(dds_entity_t writer);
 int32_t ssmde_subscription_matched(dds_entity_t reader);
@@ -65,12 +66,17 @@ void ssmde_reader_wake(ssmde_reader *r);
 void ssmde_reader_free(ssmde_reader *r);
 
 // ssmde_endpoint_info is one reader or writer as DDS discovery knows it (DCPSPublication or
-// DCPSSubscription): its GUID, its participant's GUID, names and USER_DATA.
+// DCPSSubscription): its GUID, its participant's GUID, names, USER_DATA and the QoS it announced
+// (-1 where it announced none of a policy).
 typedef struct ssmde_endpoint_info {
   unsigned char key[16], participant_key[16];
   char *topic_name, *type_name;
   unsigned char *user_data; // NULL when the endpoint has none
   size_t user_data_size;
+  int reliability;          // 1 reliable, 0 best effort
+  int durability;           // dds_durability_kind_t: 0 volatile, 1 transient local, ...
+  int history, depth;       // history 1 keep all, 0 keep last (depth)
+  int64_t lifespan_ns;      // DDS_INFINITY when none
 } ssmde_endpoint_info;
 
 // ssmde_discovered_endpoints lists the writers (writers != 0) or readers the participant knows of,

@@ -33,7 +33,7 @@ func endpointQoS(q QoS, userData string) *C.dds_qos_t {
 	if q.Durability == TransientLocal {
 		tl = 1
 	}
-	qos := C.ssmde_endpoint_qos(C.int(rel), C.int(tl), C.int(q.Depth))
+	qos := C.ssmde_endpoint_qos(C.int(rel), C.int(tl), C.int(q.Depth), C.int64_t(q.Lifespan.Nanoseconds()))
 	if userData != "" {
 		ud := C.CString(userData)
 		C.dds_qset_userdata(qos, unsafe.Pointer(ud), C.size_t(len(userData))) // copies it

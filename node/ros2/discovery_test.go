@@ -93,7 +93,7 @@ func TestDiscoveryInfo(t *testing.T) {
 			var decodeErr error
 			// The topic is keyless: all participants' samples share one instance, so a reader of
 			// depth 1 keeps only the latest of any participant; this one keeps more.
-			observerQoS := QoS{Reliable, TransientLocal, 100}
+			observerQoS := QoS{Reliability: Reliable, Durability: TransientLocal, Depth: 100}
 			if _, err := b.subscribeDDS(discoveryTopic, discoveryType, "", discoveryROSType, "", observerQoS, func(data []byte, _ SampleInfo) {
 				var info ParticipantEntitiesInfo
 				err := info.UnmarshalCDR(data, size)

@@ -165,7 +165,7 @@ func imageChecksum(b []byte) string {
 // reliable and with best-effort writer and reader.
 func TestFastDDSPublisherToOurSubscription(t *testing.T) {
 	bin := fastDDSPeer(t)
-	for _, qos := range []QoS{{Reliable, Volatile, 5}, {BestEffort, Volatile, 5}} {
+	for _, qos := range []QoS{{Reliability: Reliable, Durability: Volatile, Depth: 5}, {Reliability: BestEffort, Durability: Volatile, Depth: 5}} {
 		t.Run(qos.Reliability.String(), func(t *testing.T) {
 			dom := testDomain()
 			n := newTestNode(t, "listener", "/", dom, nil)

@@ -203,6 +203,17 @@ func NewNames(node, namespace string, remaps []Remap) (*Names, error) {
 // FullyQualifiedName is the namespace joined with the node name ("/ns/node").
 func (n *Names) FullyQualifiedName() string { return joinName(n.Namespace, n.Node) }
 
+// LoggerName is the node's logger name as rcl makes it (rcl_create_node_logger_name in
+// rcl/src/rcl/node.c): the namespace without its leading slash and with dots for the other
+// slashes, a dot, the node name; the bare node name in the root namespace. /front/ssmde logs as
+// "front.ssmde"; --log-level NAME:=LEVEL and /rosout's name field use it.
+func (n *Names) LoggerName() string {
+	if n.Namespace == "/" || n.Namespace == "" {
+		return n.Node
+	}
+	return strings.ReplaceAll(strings.TrimPrefix(n.Namespace, "/"), "/", ".") + "." + n.Node
+}
+
 // Resolve expands a topic name against this node and applies the first remapping rule whose
 // expanded "from" equals it (rules as given on the command line, node-targeted ones included).
 func (n *Names) Resolve(topic string) (string, error) {

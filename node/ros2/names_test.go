@@ -159,3 +159,26 @@ func TestDDSNames(t *testing.T) {
 		t.Errorf("DDSTopicName = %q", got)
 	}
 }
+
+// TestLoggerName: the logger name follows rcl_create_node_logger_name, after remapping.
+func TestLoggerName(t *testing.T) {
+	for _, tc := range []struct {
+		node, ns string
+		remaps   []Remap
+		want     string
+	}{
+		{"ssmde", "/", nil, "ssmde"},
+		{"ssmde", "", nil, "ssmde"},
+		{"ssmde", "/front", nil, "front.ssmde"},
+		{"ssmde", "/robot/front", nil, "robot.front.ssmde"},
+		{"ssmde", "/", []Remap{{From: "__ns", To: "/a/b"}, {From: "__node", To: "d"}}, "a.b.d"},
+	} {
+		n, err := NewNames(tc.node, tc.ns, tc.remaps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := n.LoggerName(); got != tc.want {
+			t.Errorf("%s in %q with %v: logger name %q, want %q", tc.node, tc.ns, tc.remaps, got, tc.want)
+		}
+	}
+}

@@ -66,6 +66,7 @@ type Node struct {
 	pubs        map[*Publisher]bool
 	subs        map[*Subscription]bool
 	clockSub    *Subscription
+	rosout      *Rosout // publishing this node's log records, if one was attached
 }
 
 // DomainIDFromEnv reads ROS_DOMAIN_ID: unset or empty is 0; otherwise 0..232 (the highest
@@ -281,8 +282,12 @@ func (n *Node) Close() error {
 	if n.infoWriter != nil {
 		pubs = append(pubs, n.infoWriter)
 	}
+	rosout := n.rosout
 	n.mu.Unlock()
 
+	if rosout != nil {
+		rosout.Close() // what is queued still goes out
+	}
 	for _, s := range subs {
 		s.stop()
 	}

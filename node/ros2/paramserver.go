@@ -19,7 +19,7 @@ import (
 const TopicParameterEvents = "/parameter_events"
 
 // QoSParameterEvents is rmw_qos_profile_parameter_events.
-var QoSParameterEvents = QoS{Reliable, Volatile, 1000}
+var QoSParameterEvents = QoS{Reliability: Reliable, Durability: Volatile, Depth: 1000}
 
 // ParameterSetter validates and applies a set of changes at once (they are declared, writable,
 // of the declared type and in range). An error rejects them all, its text becoming the reason.

@@ -304,10 +304,10 @@ func TestServiceEndpoints(t *testing.T) {
 	f := newParamFixture(t)
 	hashReq, _ := msgs.TypeHash("rcl_interfaces/srv/GetParameters_Request")
 	hashResp, _ := msgs.TypeHash("rcl_interfaces/srv/GetParameters_Response")
-	find := func(writers bool, topic string) endpointInfo {
-		var got endpointInfo
+	find := func(writers bool, topic string) EndpointInfo {
+		var got EndpointInfo
 		waitFor(t, topic, 5*time.Second, func() bool {
-			eps, err := f.server.discoveredEndpoints(writers)
+			eps, err := f.server.DiscoveredEndpoints(writers)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -3,6 +3,7 @@ package ros2
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Reliability is the DDS RELIABILITY kind.
@@ -36,22 +37,24 @@ func (d Durability) String() string {
 }
 
 // QoS is the part of a ROS 2 QoS profile this transport sets; everything else keeps rmw's
-// defaults (liveliness automatic, no deadline, no lifespan). Depth 0 means KEEP_ALL.
+// defaults (liveliness automatic, no deadline). Depth 0 means KEEP_ALL; Lifespan 0 means none
+// (samples never expire), as RMW_QOS_LIFESPAN_DEFAULT.
 type QoS struct {
 	Reliability Reliability
 	Durability  Durability
 	Depth       int
+	Lifespan    time.Duration
 }
 
 // The ROS 2 profiles (rmw_qos_profile_*), plus the ones this project uses for /tf, /tf_static and /clock.
 var (
-	QoSSensorData = QoS{BestEffort, Volatile, 5}
-	QoSDefault    = QoS{Reliable, Volatile, 10}
-	QoSTF         = QoS{Reliable, Volatile, 100}
-	QoSTFStatic   = QoS{Reliable, TransientLocal, 1}
-	QoSClock      = QoS{BestEffort, Volatile, 1}
+	QoSSensorData = QoS{Reliability: BestEffort, Durability: Volatile, Depth: 5}
+	QoSDefault    = QoS{Reliability: Reliable, Durability: Volatile, Depth: 10}
+	QoSTF         = QoS{Reliability: Reliable, Durability: Volatile, Depth: 100}
+	QoSTFStatic   = QoS{Reliability: Reliable, Durability: TransientLocal, Depth: 1}
+	QoSClock      = QoS{Reliability: BestEffort, Durability: Volatile, Depth: 1}
 	// qosDiscoveryInfo is ros_discovery_info's QoS (rmw_dds_common).
-	qosDiscoveryInfo = QoS{Reliable, TransientLocal, 1}
+	qosDiscoveryInfo = QoS{Reliability: Reliable, Durability: TransientLocal, Depth: 1}
 )
 
 func (q QoS) String() string {
@@ -59,7 +62,11 @@ func (q QoS) String() string {
 	if q.Depth == 0 {
 		h = "keep_all"
 	}
-	return q.Reliability.String() + " " + q.Durability.String() + " " + h
+	s := q.Reliability.String() + " " + q.Durability.String() + " " + h
+	if q.Lifespan > 0 {
+		s += " lifespan " + q.Lifespan.String()
+	}
+	return s
 }
 
 // Validate checks the fields' ranges.
@@ -72,6 +79,9 @@ func (q QoS) Validate() error {
 	}
 	if q.Depth < 0 {
 		return fmt.Errorf("qos: depth %d is negative", q.Depth)
+	}
+	if q.Lifespan < 0 {
+		return fmt.Errorf("qos: lifespan %v is negative", q.Lifespan)
 	}
 	return nil
 }

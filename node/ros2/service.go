@@ -29,7 +29,7 @@ import (
 // by the clientid of the request's writer), since a reply written before then is lost.
 
 // QoSParameters is rmw_qos_profile_parameters, the QoS of rclcpp's parameter services.
-var QoSParameters = QoS{Reliable, Volatile, 1000}
+var QoSParameters = QoS{Reliability: Reliable, Durability: Volatile, Depth: 1000}
 
 // replyMatchWait is how long a service waits for the requesting client's reply reader to match
 // before it gives the reply up. rmw_cyclonedds waits 100 ms; a little more costs nothing here

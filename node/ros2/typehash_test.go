@@ -46,7 +46,7 @@ func TestObserverProcess(t *testing.T) {
 		found = found[:0]
 		w, r := 0, 0
 		for _, writers := range []bool{true, false} {
-			eps, err := n.discoveredEndpoints(writers)
+			eps, err := n.DiscoveredEndpoints(writers)
 			if err != nil {
 				t.Fatal(err)
 			}
