@@ -84,7 +84,7 @@ const (
 type UpsampleConfig struct {
 	Method string // joint_bilateral (default) or bilinear
 	// SigmaColor is the range kernel's width: the mean absolute difference of the 8-bit R, G, B
-	// samples at which a depth sample's weight falls to e^-½ (default 12).
+	// samples at which a depth sample's weight falls to e^-½ (default 6).
 	SigmaColor float64
 }
 
@@ -93,7 +93,7 @@ func (c UpsampleConfig) withDefaults() UpsampleConfig {
 		c.Method = UpsampleJointBilateral
 	}
 	if c.SigmaColor == 0 {
-		c.SigmaColor = 12
+		c.SigmaColor = 6
 	}
 	return c
 }
