@@ -63,7 +63,7 @@ type Config struct {
 	// Cloud: decimation (of the published grid; 0: AutoDecimation, no more points than the
 	// model's grid has), range limits, colour.
 	Cloud    CloudConfig
-	Colormap bool        // render depth/colormap
+	Colormap bool // render depth/colormap
 	Colors   ColormapConfig
 
 	Pose         bool // run the pose net between consecutive frames (when the model has one)
