@@ -41,7 +41,7 @@ const (
 type CompressedDepthConfig struct {
 	DepthMax     float64 // metres; farther depth is sent as invalid (default 100)
 	Quantization float64 // z0 of the quantisation, metres (default 100, the plugin's)
-	PNGLevel     int     // zlib level 0..9 (default 1: fastest; the plugin's default is 3)
+	PNGLevel     int     // zlib level 1..9 (0: 1, the fastest; the plugin's default is 3)
 }
 
 func (c CompressedDepthConfig) withDefaults() CompressedDepthConfig {
@@ -66,8 +66,8 @@ func (c CompressedDepthConfig) Validate() error {
 	if !(c.Quantization > 0) || math.IsInf(c.Quantization, 0) {
 		return fmt.Errorf("compressedDepth: depth_quantization %v must be positive and finite", c.Quantization)
 	}
-	if c.PNGLevel < 0 || c.PNGLevel > 9 {
-		return fmt.Errorf("compressedDepth: png_level %d must be 0..9", c.PNGLevel)
+	if c.PNGLevel < 1 || c.PNGLevel > 9 {
+		return fmt.Errorf("compressedDepth: png_level %d must be 1..9", c.PNGLevel)
 	}
 	return nil
 }

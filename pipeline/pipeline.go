@@ -958,12 +958,16 @@ func (p *Pipeline) register(res *Result, src *RGBImage, srcIntr calibration.Intr
 		}
 		p.guideRGB = RGBImage{W: w, H: h, Pix: pix}
 	}
-	if err := p.upsampler.Prepare(g.rc, w, h); err != nil {
-		return err
-	}
 	p.published = growFloats(p.published, w*h)
-	if err := p.upsampler.Run(p.published, res.Depth, &p.guideRGB, res.Color); err != nil {
-		return err
+	if rc := g.rc; rc.CropW == w && rc.CropH == h && rc.OutW == w && rc.OutH == h {
+		copy(p.published, res.Depth) // the camera is the model's grid: nothing to resample
+	} else {
+		if err := p.upsampler.Prepare(g.rc, w, h); err != nil {
+			return err
+		}
+		if err := p.upsampler.Run(p.published, res.Depth, &p.guideRGB, res.Color); err != nil {
+			return err
+		}
 	}
 	res.Published, res.PublishedWidth, res.PublishedHeight = p.published, w, h
 	res.PublishedColor = &p.guideRGB
