@@ -21,6 +21,7 @@ type Stats struct {
 	failed        uint64
 	badInfo       uint64
 	noInfo        uint64
+	compressed    uint64
 	lat           [latencyWindow]float64
 	latN, latNext int
 	lastIn        uint64
@@ -55,6 +56,13 @@ func (s *Stats) BadCameraInfo(err error) {
 	s.mu.Unlock()
 }
 
+// CompressedDepth records one depth/compressedDepth image encoded.
+func (s *Stats) CompressedDepth() {
+	s.mu.Lock()
+	s.compressed++
+	s.mu.Unlock()
+}
+
 // NoCameraInfo records a frame dropped because its camera_info never came.
 func (s *Stats) NoCameraInfo() {
 	s.mu.Lock()
@@ -69,6 +77,7 @@ type Snapshot struct {
 	Arrived, Dropped      uint64
 	Published, Failed     uint64
 	BadInfo, NoInfo       uint64
+	CompressedDepth       uint64 // depth/compressedDepth images encoded (only while subscribed)
 	LastError             string
 	Provider, Model       string
 	Scale                 float64
@@ -83,7 +92,7 @@ func (s *Stats) Snapshot(now time.Time, arrived, dropped uint64) Snapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	snap := Snapshot{Arrived: arrived, Dropped: dropped, Published: s.published, Failed: s.failed,
-		BadInfo: s.badInfo, NoInfo: s.noInfo, LastError: s.lastError}
+		BadInfo: s.badInfo, NoInfo: s.noInfo, CompressedDepth: s.compressed, LastError: s.lastError}
 	if !s.lastAt.IsZero() {
 		dt := now.Sub(s.lastAt).Seconds()
 		if dt > 0 {
@@ -139,6 +148,7 @@ func (snap Snapshot) DiagnosticArray(stamp msgs.Time, name, hardwareID string) *
 			{Key: "images_without_camera_info", Value: u(snap.NoInfo)},
 			{Key: "camera_info_rejected", Value: u(snap.BadInfo)},
 			{Key: "depth_published", Value: u(snap.Published)},
+			{Key: "compressed_depth_encoded", Value: u(snap.CompressedDepth)},
 			{Key: "execution_provider", Value: snap.Provider},
 			{Key: "model", Value: snap.Model},
 			{Key: "metric_scale", Value: strconv.FormatFloat(snap.Scale, 'g', 6, 64)},

@@ -25,15 +25,23 @@ import (
 
 // Output topic names, node-relative except the absolute ones (DESIGN §5).
 const (
-	TopicDepth      = "depth"
-	TopicDepthInfo  = "depth/camera_info"
-	TopicPoints     = "points"
-	TopicOdom       = "odom"
-	TopicColormap   = "depth/colormap"
-	TopicTF         = "/tf"
-	TopicTFStatic   = "/tf_static"
-	TopicDiagnostic = "/diagnostics"
+	TopicDepth     = "depth"
+	TopicDepthInfo = "depth/camera_info"
+	TopicPoints    = "points"
+	TopicOdom      = "odom"
+	TopicColormap  = "depth/colormap"
+	// image_transport's compressedDepth and compressed (JPEG) forms of depth and colormap,
+	// encoded only while someone subscribes.
+	TopicCompressedDepth    = "depth/compressedDepth"
+	TopicColormapCompressed = "depth/colormap/compressed"
+	TopicTF                 = "/tf"
+	TopicTFStatic           = "/tf_static"
+	TopicDiagnostic         = "/diagnostics"
 )
+
+// colormapJPEGQuality is depth/colormap/compressed's JPEG quality (compressed_image_transport's
+// default is 80; a colormap is for people, and its smooth bands compress well).
+const colormapJPEGQuality = 80
 
 // exactInfoWait is how long a frame waits for its exact-stamp camera_info before being dropped.
 const exactInfoWait = 500 * time.Millisecond
@@ -60,6 +68,7 @@ type Node struct {
 	infoReady chan struct{} // a camera_info arrived (wakes a frame waiting for its exact stamp)
 
 	pubDepth, pubInfo, pubPoints, pubOdom, pubColormap, pubTF, pubTFStatic, pubDiag Publisher
+	pubCompressedDepth, pubColormapJPEG                                             Publisher
 
 	// Worker state: touched only by Run's goroutine.
 	buf          []byte    // the frame being processed or waiting for its camera_info
@@ -70,6 +79,9 @@ type Node struct {
 	cam          calibration.Camera
 	odomMsg      msgs.Odometry
 	tfMsg        msgs.TFMessage
+	cdepth       *pipeline.CompressedDepthEncoder
+	cdepthMsg    msgs.CompressedImage
+	jpegMsg      msgs.CompressedImage
 	lastStamp    float64   // seconds, for the twist's dt
 	started      time.Time // when Start subscribed
 	staticSent   bool
@@ -141,6 +153,11 @@ func New(name string, p Params, t Transport, log *slog.Logger) (*Node, error) {
 		n.model.Close()
 		return nil, err
 	}
+	if n.cdepth, err = pipeline.NewCompressedDepthEncoder(p.CompressedDepthConfig()); err != nil {
+		n.pipe.Close()
+		n.model.Close()
+		return nil, err
+	}
 	log.Info("model loaded", "model", n.model.String())
 	return n, nil
 }
@@ -193,8 +210,10 @@ func (p Params) Endpoints() []Endpoint {
 	eps := []Endpoint{
 		pub(TopicDepth, "sensor_msgs/msg/Image", out),
 		pub(TopicDepthInfo, "sensor_msgs/msg/CameraInfo", out),
+		pub(TopicCompressedDepth, "sensor_msgs/msg/CompressedImage", out),
 		pub(TopicPoints, "sensor_msgs/msg/PointCloud2", out),
 		pub(TopicColormap, "sensor_msgs/msg/Image", out),
+		pub(TopicColormapCompressed, "sensor_msgs/msg/CompressedImage", out),
 		pub(TopicOdom, "nav_msgs/msg/Odometry", out),
 		pub(TopicTF, "tf2_msgs/msg/TFMessage", QoSTF),
 	}
@@ -253,6 +272,7 @@ func (n *Node) Start() error {
 	}
 	n.pubDepth = adv(TopicDepth)
 	n.pubInfo = adv(TopicDepthInfo)
+	n.pubCompressedDepth = adv(TopicCompressedDepth)
 	if err == nil {
 		err = n.advertiseOutputs()
 	}
@@ -311,6 +331,7 @@ func (n *Node) advertiseOutputs() error {
 	}
 	if p.PublishColormap != "never" {
 		adv(&n.pubColormap, TopicColormap)
+		adv(&n.pubColormapJPEG, TopicColormapCompressed)
 	}
 	if p.PublishOdom {
 		adv(&n.pubOdom, TopicOdom)
@@ -466,8 +487,8 @@ func (n *Node) processFrame() time.Duration {
 			"topic", n.params.CameraInfoTopic)
 	}
 	if n.pubColormap != nil && n.params.PublishColormap == "auto" {
-		// Render the colormap only while someone looks at it.
-		n.pipe.SetColormap(n.pubColormap.Subscribers() > 0)
+		// Render the colormap only while someone looks at it (raw or as JPEG).
+		n.pipe.SetColormap(n.pubColormap.Subscribers() > 0 || (n.pubColormapJPEG != nil && n.pubColormapJPEG.Subscribers() > 0))
 	}
 	if n.params.ScaleMode == string(pipeline.ScaleSparseDepth) {
 		n.takeSparse(header.Stamp, camPtr, compressed)
@@ -586,8 +607,25 @@ func (n *Node) publish(res *pipeline.Result) error {
 			return err
 		}
 	}
+	if n.pubCompressedDepth != nil && n.pubCompressedDepth.Subscribers() > 0 {
+		if err := n.cdepth.Encode(&n.cdepthMsg, &res.DepthImage); err != nil {
+			return err
+		}
+		n.stats.CompressedDepth()
+		if err := n.pubCompressedDepth.Publish(&n.cdepthMsg); err != nil {
+			return err
+		}
+	}
 	if n.pubColormap != nil && res.Colormap != nil && (n.params.PublishColormap == "always" || n.pubColormap.Subscribers() > 0) {
 		if err := n.pubColormap.Publish(res.Colormap); err != nil {
+			return err
+		}
+	}
+	if n.pubColormapJPEG != nil && res.Colormap != nil && n.params.PublishColormap != "never" && n.pubColormapJPEG.Subscribers() > 0 {
+		if err := pipeline.EncodeJPEG(&n.jpegMsg, res.Colormap, colormapJPEGQuality); err != nil {
+			return err
+		}
+		if err := n.pubColormapJPEG.Publish(&n.jpegMsg); err != nil {
 			return err
 		}
 	}

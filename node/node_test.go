@@ -56,7 +56,12 @@ func TestParamsSetAndValidate(t *testing.T) {
 		{func(p *Params) { p.BaseToCamera = []float64{0, 0, 0, 0, 0, 0, 2} }, "norm 2.0000"},
 		{func(p *Params) { p.Providers = "gpu" }, "providers = gpu"},
 		{func(p *Params) { p.ScaleMode = "lidar" }, `unknown mode "lidar"`},
-		{func(p *Params) { p.PointsDecimation = 0 }, "points_decimation = 0"},
+		{func(p *Params) { p.PointsDecimation = -1 }, "points_decimation = -1: must not be negative"},
+		{func(p *Params) { p.DepthResolution = "full" }, "depth_resolution = full: want camera, model or WIDTHxHEIGHT"},
+		{func(p *Params) { p.DepthResolution = "0x480" }, "depth_resolution = 0x480"},
+		{func(p *Params) { p.DepthUpsampling = "nearest" }, "depth_upsampling = nearest: want joint_bilateral or bilinear"},
+		{func(p *Params) { p.CompressedLevel = 0 }, "compressed_depth_png_level = 0: want 1..9"},
+		{func(p *Params) { p.CompressedMax = 0 }, "compressed_depth_max = 0: must be positive"},
 	}
 	for _, c := range invalid {
 		q := DefaultParams()
@@ -283,12 +288,12 @@ func TestROSParameters(t *testing.T) {
 			t.Errorf("%s is read-only; it is a runtime parameter", name)
 		}
 	}
-	for _, name := range []string{"model", "providers", "image_topic", "depth_encoding", "output_depth", "use_sim_time"} {
+	for _, name := range []string{"model", "providers", "image_topic", "depth_encoding", "depth_resolution", "depth_upsampling", "output_depth", "use_sim_time"} {
 		if d := descs[byName[name]]; !d.ReadOnly || d.AdditionalConstraints != ReadOnlyConstraint {
 			t.Errorf("%s: %+v, want read-only", name, d)
 		}
 	}
-	if r := descs[byName["points_decimation"]].IntegerRange; len(r) != 1 || r[0].FromValue != 1 {
+	if r := descs[byName["points_decimation"]].IntegerRange; len(r) != 1 || r[0].FromValue != 0 {
 		t.Errorf("points_decimation range %+v", r)
 	}
 	q := DefaultParams()
@@ -319,8 +324,10 @@ func TestEndpoints(t *testing.T) {
 	}
 	outputs := `pub depth sensor_msgs/msg/Image true/false/5
 pub depth/camera_info sensor_msgs/msg/CameraInfo true/false/5
+pub depth/compressedDepth sensor_msgs/msg/CompressedImage true/false/5
 pub points sensor_msgs/msg/PointCloud2 true/false/5
 pub depth/colormap sensor_msgs/msg/Image true/false/5
+pub depth/colormap/compressed sensor_msgs/msg/CompressedImage true/false/5
 pub odom nav_msgs/msg/Odometry true/false/5
 pub /tf tf2_msgs/msg/TFMessage true/false/100
 `

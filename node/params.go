@@ -52,9 +52,14 @@ type Params struct {
 	MaxDepth     float64   `param:"max_depth" runtime:"true" doc:"clamp depth above (m, 0: off)"`
 
 	DepthEncoding    string  `param:"depth_encoding" doc:"32FC1 (m, NaN invalid) or 16UC1 (mm, 0 invalid)"`
+	DepthResolution  string  `param:"depth_resolution" doc:"camera (depth registered to the camera image, at its size), model (the model's depth grid) or WxH (the camera image resized, e.g. 640x360)"`
+	DepthUpsampling  string  `param:"depth_upsampling" doc:"joint_bilateral (depth edges follow the camera image's) or bilinear: from the model's grid to depth_resolution"`
+	CompressedMax    float64 `param:"compressed_depth_max" doc:"depth/compressedDepth: farther depth is sent as invalid (m; the plugin's depth_max)"`
+	CompressedQuant  float64 `param:"compressed_depth_quantization" doc:"depth/compressedDepth (32FC1): the plugin's depth_quantization (m); the error at depth d is below d²/(q(q+1) − d)"`
+	CompressedLevel  int     `param:"compressed_depth_png_level" doc:"depth/compressedDepth: PNG (zlib) level 1 (fastest) to 9 (smallest)"`
 	PublishPoints    bool    `param:"publish_points" runtime:"true" doc:"publish the point cloud (needs intrinsics)"`
 	PointsRGB        bool    `param:"points_rgb" runtime:"true" doc:"add an rgb field to the cloud"`
-	PointsDecimation int     `param:"points_decimation" runtime:"true" doc:"keep every k-th pixel in x and y"`
+	PointsDecimation int     `param:"points_decimation" runtime:"true" doc:"keep every k-th pixel of the published depth in x and y; 0: the smallest k that keeps the cloud no larger than the model's depth grid"`
 	PointsMinRange   float64 `param:"points_min_range" runtime:"true" doc:"drop points nearer than this (m, Euclidean, 0: off)"`
 	PointsMaxRange   float64 `param:"points_max_range" runtime:"true" doc:"drop points farther than this (m, 0: off)"`
 	PublishColormap  string  `param:"publish_colormap" runtime:"true" doc:"auto (when subscribed), always or never"`
@@ -86,9 +91,14 @@ func DefaultParams() Params {
 		SparseType:       "points",
 		SparseMaxAge:     0.5,
 		DepthEncoding:    pipeline.Encoding32FC1,
+		DepthResolution:  "camera",
+		DepthUpsampling:  pipeline.UpsampleJointBilateral,
+		CompressedMax:    100,
+		CompressedQuant:  100,
+		CompressedLevel:  1,
 		PublishPoints:    true,
 		PointsRGB:        true,
-		PointsDecimation: 1,
+		PointsDecimation: 0,
 		PublishColormap:  "auto",
 		PublishOdom:      true,
 		PublishTF:        true,
@@ -127,8 +137,23 @@ func (p Params) Validate() error {
 	if p.PublishColormap != "auto" && p.PublishColormap != "always" && p.PublishColormap != "never" {
 		return bad("publish_colormap", p.PublishColormap, "want auto, always or never")
 	}
-	if p.PointsDecimation < 1 {
-		return bad("points_decimation", p.PointsDecimation, "must be at least 1")
+	if p.PointsDecimation < 0 {
+		return bad("points_decimation", p.PointsDecimation, "must not be negative (0: automatic)")
+	}
+	if _, err := pipeline.ParseResolution(p.DepthResolution); err != nil {
+		return bad("depth_resolution", p.DepthResolution, "want camera, model or WIDTHxHEIGHT (e.g. 640x360), each side 1..16384")
+	}
+	if p.DepthUpsampling != pipeline.UpsampleJointBilateral && p.DepthUpsampling != pipeline.UpsampleBilinear {
+		return bad("depth_upsampling", p.DepthUpsampling, "want joint_bilateral or bilinear")
+	}
+	if !(p.CompressedMax > 0) || math.IsInf(p.CompressedMax, 0) {
+		return bad("compressed_depth_max", p.CompressedMax, "must be positive")
+	}
+	if !(p.CompressedQuant > 0) || math.IsInf(p.CompressedQuant, 0) {
+		return bad("compressed_depth_quantization", p.CompressedQuant, "must be positive")
+	}
+	if p.CompressedLevel < 1 || p.CompressedLevel > 9 {
+		return bad("compressed_depth_png_level", p.CompressedLevel, "want 1..9")
 	}
 	if err := checkXYZQuat("base_to_camera", p.BaseToCamera); err != nil {
 		return err
@@ -172,13 +197,20 @@ func checkXYZQuat(name string, v []float64) error {
 	return nil
 }
 
+// CompressedDepthConfig is depth/compressedDepth's encoder configuration.
+func (p Params) CompressedDepthConfig() pipeline.CompressedDepthConfig {
+	return pipeline.CompressedDepthConfig{DepthMax: p.CompressedMax, Quantization: p.CompressedQuant, PNGLevel: p.CompressedLevel}
+}
+
 // PipelineConfig maps the parameters onto the pipeline's configuration.
 func (p Params) PipelineConfig() pipeline.Config {
+	res, _ := pipeline.ParseResolution(p.DepthResolution) // Validate reports a bad one
 	return pipeline.Config{
 		Fit: p.Fit, Rectify: p.Rectify, ScaleMode: pipeline.ScaleMode(p.ScaleMode), FixedScale: p.FixedScale,
 		FixedShift:    p.FixedShift,
 		Ground:        pipeline.GroundConfig{CameraHeight: p.CameraHeight, PitchDeg: p.CameraPitch, RollDeg: p.CameraRoll},
 		DepthEncoding: p.DepthEncoding, MinDepth: float32(p.MinDepth), MaxDepth: float32(p.MaxDepth),
+		Resolution: res, Upsample: pipeline.UpsampleConfig{Method: p.DepthUpsampling},
 		Points: p.PublishPoints,
 		Cloud: pipeline.CloudConfig{Decimation: p.PointsDecimation, MinRange: float32(p.PointsMinRange),
 			MaxRange: float32(p.PointsMaxRange), RGB: p.PointsRGB},
@@ -372,9 +404,10 @@ func IsRuntimeParam(name string) bool {
 
 // paramRanges are the ranges the parameter services describe (and enforce on a set).
 var paramRanges = map[string]any{
-	"points_decimation": msgs.IntegerRange{FromValue: 1, ToValue: 1000, Step: 1},
-	"camera_pitch":      msgs.FloatingPointRange{FromValue: -90, ToValue: 90},
-	"camera_roll":       msgs.FloatingPointRange{FromValue: -180, ToValue: 180},
+	"points_decimation":          msgs.IntegerRange{FromValue: 0, ToValue: 1000, Step: 1},
+	"compressed_depth_png_level": msgs.IntegerRange{FromValue: 1, ToValue: 9, Step: 1},
+	"camera_pitch":               msgs.FloatingPointRange{FromValue: -90, ToValue: 90},
+	"camera_roll":                msgs.FloatingPointRange{FromValue: -180, ToValue: 180},
 }
 
 // Constraints of the descriptors: what a set may do.

@@ -54,9 +54,16 @@ type Config struct {
 	MinDepth      float32 // clamp valid metric depth below (0: off)
 	MaxDepth      float32 // and above (0: off)
 
-	Points   bool        // build the point cloud (needs intrinsics)
-	Cloud    CloudConfig // decimation, range limits, colour
-	Colormap bool        // render depth/colormap
+	// Resolution is the published depth's grid: the model's (zero value), the camera image's, or
+	// W×H. Off the model's grid, Upsample says how depth gets there.
+	Resolution Resolution
+	Upsample   UpsampleConfig
+
+	Points bool // build the point cloud (needs intrinsics)
+	// Cloud: decimation (of the published grid; 0: AutoDecimation, no more points than the
+	// model's grid has), range limits, colour.
+	Cloud    CloudConfig
+	Colormap bool // render depth/colormap
 	Colors   ColormapConfig
 
 	Pose         bool // run the pose net between consecutive frames (when the model has one)
@@ -113,6 +120,12 @@ func (c Config) Validate() error {
 	if c.MinDepth < 0 || c.MaxDepth < 0 || (c.MaxDepth > 0 && c.MaxDepth <= c.MinDepth) {
 		return fmt.Errorf("pipeline: depth clamp [%v, %v] m is not a range", c.MinDepth, c.MaxDepth)
 	}
+	if err := c.Resolution.Validate(); err != nil {
+		return fmt.Errorf("pipeline: %w", err)
+	}
+	if err := c.Upsample.Validate(); err != nil {
+		return fmt.Errorf("pipeline: %w", err)
+	}
 	if err := c.Cloud.Validate(); err != nil {
 		return err
 	}
@@ -133,12 +146,22 @@ type Result struct {
 	Header msgs.Header
 
 	// Depth is metric depth (metres, NaN invalid), Width×Height: the model input's content window
-	// (the model input size, less any letterbox padding).
+	// (the model input size, less any letterbox padding), the grid the scale fits work on.
 	Depth         []float32
 	Width, Height int
 	// Intrinsics of Depth; meaningful only when HasIntrinsics.
 	Intrinsics    calibration.Intrinsics
 	HasIntrinsics bool
+
+	// Published is the depth as published (DepthImage, Points, Colormap): Depth itself at
+	// Config.Resolution model, else registered to the camera at PublishedWidth×PublishedHeight
+	// (pixel (u, v) is the camera image's pixel (u, v), or its resized counterpart), NaN where
+	// the model saw nothing. PublishedIntrinsics are its intrinsics (when HasIntrinsics), and
+	// PublishedColor the camera image on the same grid (it may alias the decoded image).
+	Published                       []float32
+	PublishedWidth, PublishedHeight int
+	PublishedIntrinsics             calibration.Intrinsics
+	PublishedColor                  *RGBImage
 
 	// Raw is the network's own output on the same grid as Depth, before any conversion or scale
 	// (what `ssmde teacher` records as pseudo-depth).
@@ -191,7 +214,12 @@ type Pipeline struct {
 	ground     *GroundScaler
 	affine     *AffineScaler // camera_height and sparse_depth fits of affine kinds, sparse_depth of the others
 	resampler  Resampler
+	upsampler  *Upsampler
 	rectifiers calibration.RectifierCache
+
+	published []float32 // depth on the published grid (Resolution camera or W×H)
+	guide     gocv.Mat  // the camera image resized to W×H (C memory)
+	guideRGB  RGBImage  // the camera image on the published grid (aliases the source or guide)
 
 	rgb       RGBImage // decoded camera image
 	rectified gocv.Mat // rectified camera image (C memory)
@@ -257,8 +285,8 @@ func New(cfg Config, model *models.Model) (*Pipeline, error) {
 		return nil, fmt.Errorf("pipeline: fit %s cannot feed the pose net (it needs the whole %dx%d input); use stretch or a crop, or turn the pose net off",
 			cfg.Fit, man.Input.Width, man.Input.Height)
 	}
-	p := &Pipeline{cfg: cfg, base: cfg, model: model, man: man, kind: kind, rectified: gocv.NewMat(), odom: NewOdometry(),
-		inW: man.Input.Width, inH: man.Input.Height}
+	p := &Pipeline{cfg: cfg, base: cfg, model: model, man: man, kind: kind, rectified: gocv.NewMat(), guide: gocv.NewMat(),
+		odom: NewOdometry(), inW: man.Input.Width, inH: man.Input.Height}
 	p.tensorSize = 3 * p.inW * p.inH
 	var err error
 	if p.decoder, err = NewDecoder(cfg.Decoder); err != nil {
@@ -293,6 +321,10 @@ func New(cfg Config, model *models.Model) (*Pipeline, error) {
 		return nil, err
 	}
 	if p.colorizer, err = NewColorizer(cfg.Colors); err != nil {
+		p.Close()
+		return nil, err
+	}
+	if p.upsampler, err = NewUpsampler(cfg.Upsample); err != nil {
 		p.Close()
 		return nil, err
 	}
@@ -382,11 +414,12 @@ func (p *Pipeline) Close() {
 	}
 	p.rectifiers.Close()
 	p.rectified.Close()
+	p.guide.Close()
 }
 
 // Check validates cfg as a configuration Reconfigure would take and returns it with defaults
 // filled in. What shapes the buffers or the decoding cannot change while running: Fit, Rectify,
-// DepthEncoding, ParallelPose, Decoder and Colors must stay as New got them. Check reads nothing
+// DepthEncoding, Resolution, Upsample, ParallelPose, Decoder and Colors must stay as New got them. Check reads nothing
 // Reconfigure changes, so it may run on any goroutine.
 func (p *Pipeline) Check(cfg Config) (Config, error) {
 	cfg = cfg.withDefaults()
@@ -407,6 +440,10 @@ func (p *Pipeline) Check(cfg Config) (Config, error) {
 		return cfg, fmt.Errorf("pipeline: rectify cannot change while running")
 	case cfg.DepthEncoding != b.DepthEncoding:
 		return cfg, fmt.Errorf("pipeline: depth_encoding cannot change while running (%s)", b.DepthEncoding)
+	case cfg.Resolution != b.Resolution:
+		return cfg, fmt.Errorf("pipeline: depth_resolution cannot change while running (%s)", b.Resolution)
+	case cfg.Upsample.withDefaults() != b.Upsample.withDefaults():
+		return cfg, fmt.Errorf("pipeline: depth_upsampling cannot change while running (%s)", b.Upsample.withDefaults().Method)
 	case cfg.ParallelPose != b.ParallelPose || cfg.Decoder != b.Decoder || cfg.Colors != b.Colors:
 		return cfg, fmt.Errorf("pipeline: the decoder, colormap colours and parallel pose cannot change while running")
 	}
@@ -571,6 +608,7 @@ func (p *Pipeline) process(header msgs.Header, cam *calibration.Camera, start ti
 	src := &p.rgb
 	var srcIntr calibration.Intrinsics
 	hasIntr := cam != nil
+	rectified := false
 	if cam != nil {
 		if w, h := cam.PublishedSize(); w != src.W || h != src.H {
 			// A camera_info of another size cannot describe this image: scale its intrinsics
@@ -588,6 +626,7 @@ func (p *Pipeline) process(header msgs.Header, cam *calibration.Camera, start ti
 			}
 			src = &rect
 			srcIntr = rm.Intrinsics
+			rectified = true
 		} else {
 			srcIntr = cam.PublishedIntrinsics()
 		}
@@ -719,26 +758,37 @@ func (p *Pipeline) process(header msgs.Header, cam *calibration.Camera, start ti
 		res.Motion, res.World = Identity(), p.odom.WorldFromCamera
 	}
 
+	// The published grid.
+	if err := p.register(res, src, srcIntr, geom); err != nil {
+		return nil, err
+	}
+	pub, pw, ph := res.Published, res.PublishedWidth, res.PublishedHeight
+
 	// Messages.
 	if p.cfg.DepthEncoding == Encoding16UC1 {
-		err = EncodeDepth16UC1(&res.DepthImage, header, res.Depth, gw, gh)
+		err = EncodeDepth16UC1(&res.DepthImage, header, pub, pw, ph)
 	} else {
-		err = EncodeDepth32FC1(&res.DepthImage, header, res.Depth, gw, gh)
+		err = EncodeDepth32FC1(&res.DepthImage, header, pub, pw, ph)
 	}
 	if err != nil {
 		return nil, err
 	}
-	p.fillDepthInfo(&res.DepthInfo, header, geom)
+	fillDepthInfo(&res.DepthInfo, header, pw, ph, res.PublishedIntrinsics, geom.hasIntr, cam, rectified)
 	res.Points = nil
 	if p.cfg.Points && geom.hasIntr {
-		if err := p.cloud.Build(&p.cloudMsg, header, res.Depth, gw, gh, geom.intr, res.Color); err != nil {
+		k := p.cfg.Cloud.Decimation
+		if k == 0 {
+			k = AutoDecimation(pw, ph, gw, gh)
+		}
+		p.cloud.SetDecimation(k)
+		if err := p.cloud.Build(&p.cloudMsg, header, pub, pw, ph, res.PublishedIntrinsics, res.PublishedColor); err != nil {
 			return nil, err
 		}
 		res.Points = &p.cloudMsg
 	}
 	res.Colormap = nil
 	if p.cfg.Colormap {
-		if err := p.colorizer.Render(&p.colormap, header, res.Depth, gw, gh); err != nil {
+		if err := p.colorizer.Render(&p.colormap, header, pub, pw, ph); err != nil {
 			return nil, err
 		}
 		res.Colormap = &p.colormap
@@ -878,16 +928,70 @@ func (p *Pipeline) metricScale(res *Result) (float64, string) {
 	return base, ""
 }
 
-// fillDepthInfo writes the camera_info of the depth image as published: the depth grid's size,
-// pinhole K and P with the adjusted intrinsics, no distortion (the depth is of the rectified or
-// already undistorted image, or the distortion is ignored as the user chose).
-func (p *Pipeline) fillDepthInfo(info *msgs.CameraInfo, header msgs.Header, g geometry) {
-	*info = msgs.CameraInfo{Header: header, Width: uint32(g.rc.OutW), Height: uint32(g.rc.OutH), DistortionModel: "plumb_bob",
+// register fills res.Published* from res.Depth: the depth grid itself at Resolution model,
+// else the depth upsampled onto the camera's grid (camera: src's size; W×H: src resized), with
+// src (resized alike) as the guide and the model input's content image as the guide on the grid.
+func (p *Pipeline) register(res *Result, src *RGBImage, srcIntr calibration.Intrinsics, g geometry) error {
+	r := p.cfg.Resolution
+	if r.Mode == ResolutionModel {
+		res.Published, res.PublishedWidth, res.PublishedHeight = res.Depth, res.Width, res.Height
+		res.PublishedIntrinsics, res.PublishedColor = res.Intrinsics, res.Color
+		return nil
+	}
+	w, h := src.W, src.H
+	p.guideRGB = *src
+	if r.Mode == ResolutionSize && (r.W != w || r.H != h) {
+		w, h = r.W, r.H
+		m, err := wrapRGB(src)
+		if err != nil {
+			return fmt.Errorf("depth resolution: %w", err)
+		}
+		interp := gocv.InterpolationArea
+		if w > src.W || h > src.H {
+			interp = gocv.InterpolationLinear
+		}
+		gocv.Resize(m, &p.guide, rect(0, 0, w, h).Size(), 0, 0, interp)
+		m.Close()
+		pix, err := p.guide.DataPtrUint8()
+		if err != nil || p.guide.Cols() != w || p.guide.Rows() != h {
+			return fmt.Errorf("depth resolution: resizing the camera image to %dx%d failed (%v)", w, h, err)
+		}
+		p.guideRGB = RGBImage{W: w, H: h, Pix: pix}
+	}
+	p.published = growFloats(p.published, w*h)
+	if rc := g.rc; rc.CropW == w && rc.CropH == h && rc.OutW == w && rc.OutH == h {
+		copy(p.published, res.Depth) // the camera is the model's grid: nothing to resample
+	} else {
+		if err := p.upsampler.Prepare(g.rc, w, h); err != nil {
+			return err
+		}
+		if err := p.upsampler.Run(p.published, res.Depth, &p.guideRGB, res.Color); err != nil {
+			return err
+		}
+	}
+	res.Published, res.PublishedWidth, res.PublishedHeight = p.published, w, h
+	res.PublishedColor = &p.guideRGB
+	res.PublishedIntrinsics = calibration.ResizeCrop{SrcW: src.W, SrcH: src.H, CropW: src.W, CropH: src.H, OutW: w, OutH: h}.Apply(srcIntr)
+	return nil
+}
+
+// fillDepthInfo writes the camera_info of the depth image as published: its size, pinhole K
+// and P with its intrinsics (P = K: the cloud and depth_image_proc back-project with the same
+// matrix), R the identity. The distortion is the camera's when the image was not rectified (a
+// resize or crop keeps the coefficients, which are in normalised coordinates), none otherwise.
+func fillDepthInfo(info *msgs.CameraInfo, header msgs.Header, w, h int, k calibration.Intrinsics, hasIntr bool,
+	cam *calibration.Camera, rectified bool) {
+	*info = msgs.CameraInfo{Header: header, Width: uint32(w), Height: uint32(h), DistortionModel: "plumb_bob",
 		D: info.D[:0]}
-	info.D = append(info.D, 0, 0, 0, 0, 0)
+	if cam != nil && !rectified && cam.Model != calibration.NoDistortion {
+		ci := cam.CameraInfo()
+		info.DistortionModel = ci.DistortionModel
+		info.D = append(info.D, ci.D...)
+	} else {
+		info.D = append(info.D, 0, 0, 0, 0, 0)
+	}
 	info.R = [9]float64{1, 0, 0, 0, 1, 0, 0, 0, 1}
-	if g.hasIntr {
-		k := g.intr
+	if hasIntr {
 		info.K = [9]float64{k.Fx, 0, k.Cx, 0, k.Fy, k.Cy, 0, 0, 1}
 		info.P = [12]float64{k.Fx, 0, k.Cx, 0, 0, k.Fy, k.Cy, 0, 0, 0, 1, 0}
 	}

@@ -73,6 +73,15 @@ func NewCloudBuilder(cfg CloudConfig) (*CloudBuilder, error) {
 	return &CloudBuilder{cfg: cfg, step: step}, nil
 }
 
+// SetDecimation changes the decimation k (≤ 1 keeps every pixel) from the next Build; the rays
+// are rebuilt only when k changes.
+func (b *CloudBuilder) SetDecimation(k int) {
+	k = max(k, 1)
+	if k != b.step {
+		b.step, b.rays = k, nil
+	}
+}
+
 // CloudSize is the organised cloud's width and height for a w×h depth image and decimation k:
 // ceil(w/k) × ceil(h/k).
 func CloudSize(w, h, decimation int) (cw, ch int) {

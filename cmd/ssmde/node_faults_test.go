@@ -154,8 +154,9 @@ func TestNodeCameraInfoLateAndResize(t *testing.T) {
 			t.Parallel()
 			domain := ntestDomain()
 			l := ntestListen(t, domain, "depth", "depth/camera_info", "points")
+			// On the model's grid, where the intrinsics differ between the two camera sizes.
 			node := ntestStartNode(t, domain, nil, "-p", "model:="+model, "-p", "camera_info_policy:="+policy,
-				"-p", "scale_mode:=none", "-p", "diagnostics_period:=0.25")
+				"-p", "scale_mode:=none", "-p", "diagnostics_period:=0.25", "-p", "depth_resolution:=model")
 			cam := ntestNewCamera(t, domain, ros2.QoSDefault, "cam_optical")
 			cam.waitMatched(t)
 			count := func(ph int) (n int) {
@@ -400,24 +401,26 @@ func TestNodeOtherImageSizes(t *testing.T) {
 			}
 			return depth != nil && dinfo != nil
 		})
-		if depth.img.Width != 128 || depth.img.Height != 64 || depth.img.Encoding != "32FC1" || depth.img.Step != 512 ||
-			depth.img.Header.FrameID != cam.frame || depth.nFin != 128*64 || depth.lo < 0.1*(1-1e-4) || depth.hi > 100*(1+1e-4) {
-			t.Errorf("%dx%d %s: depth %dx%d %s step %d frame %q, %d finite in [%v, %v]; want 128x64 32FC1 step 512, all finite in [0.1, 100]",
+		// The default depth_resolution camera: depth at the image's size with the camera's K.
+		if depth.img.Width != uint32(in.w) || depth.img.Height != uint32(in.h) || depth.img.Encoding != "32FC1" || depth.img.Step != uint32(4*in.w) ||
+			depth.img.Header.FrameID != cam.frame || depth.nFin != in.w*in.h || depth.lo < 0.1*(1-1e-4) || depth.hi > 100*(1+1e-4) {
+			t.Errorf("%dx%d %s: depth %dx%d %s step %d frame %q, %d finite in [%v, %v]; want %dx%d 32FC1 step %d, all finite in [0.1, 100]",
 				in.w, in.h, in.encoding, depth.img.Width, depth.img.Height, depth.img.Encoding, depth.img.Step,
-				depth.img.Header.FrameID, depth.nFin, depth.lo, depth.hi)
+				depth.img.Header.FrameID, depth.nFin, depth.lo, depth.hi, in.w, in.h, 4*in.w)
 		}
-		if dinfo.Width != 128 || dinfo.Height != 64 || math.Abs(dinfo.K[0]-0.58*128) > 1e-6 || math.Abs(dinfo.K[4]-1.92*64) > 1e-6 ||
-			math.Abs(dinfo.K[2]-64) > 0.5 || math.Abs(dinfo.K[5]-32) > 0.5 {
-			t.Errorf("%dx%d %s: depth camera_info %dx%d K %v; want 128x64 with fx %v fy %v cx≈64 cy≈32",
-				in.w, in.h, in.encoding, dinfo.Width, dinfo.Height, dinfo.K, 0.58*128, 1.92*64)
+		if dinfo.Width != uint32(in.w) || dinfo.Height != uint32(in.h) || dinfo.K != info.K {
+			t.Errorf("%dx%d %s: depth camera_info %dx%d K %v; want the camera's %dx%d K %v",
+				in.w, in.h, in.encoding, dinfo.Width, dinfo.Height, dinfo.K, in.w, in.h, info.K)
 		}
 	}
+	// The cloud is decimated from the camera-sized depth to no more points than the model's
+	// 128×64 grid (points_decimation 0).
 	for _, c := range l.clouds() {
-		if c.Width != 128 || c.Height != 64 {
-			t.Errorf("cloud %dx%d, want 128x64", c.Width, c.Height)
+		if c.Width*c.Height > 128*64 || c.Width*c.Height < 128*64/4 {
+			t.Errorf("cloud %dx%d: want no more than 128x64 points and not a quarter of that", c.Width, c.Height)
 		}
 	}
-	t.Logf("inputs %v: each published as 128x64 depth; %d clouds", inputs, len(l.clouds()))
+	t.Logf("inputs %v: each published at its own size; %d clouds", inputs, len(l.clouds()))
 }
 
 // TestNodeSignals, fault (e): SIGINT and SIGTERM while frames flow end the node cleanly (exit

@@ -146,7 +146,7 @@ func TestParametersAtRuntime(t *testing.T) {
 		{Name: "fixed_scale", Value: msgs.ParameterValue{Type: msgs.ParameterDouble, Double: 2}},
 		{Name: "model", Value: msgs.ParameterValue{Type: msgs.ParameterString, String: "/elsewhere"}},
 		{Name: "scale_mode", Value: msgs.ParameterValue{Type: msgs.ParameterString, String: "fixed_affine"}},
-		{Name: "points_decimation", Value: msgs.ParameterValue{Type: msgs.ParameterInteger, Integer: 0}},
+		{Name: "points_decimation", Value: msgs.ParameterValue{Type: msgs.ParameterInteger, Integer: -1}},
 	}}, &set)
 	if len(set.Results) != 4 || !set.Results[0].Successful ||
 		set.Results[1].Reason != "parameter 'model' cannot be set because it is read-only (read-only while the node runs: set it at start-up (-p name:=value or --params-file))" ||
