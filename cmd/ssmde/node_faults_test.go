@@ -394,8 +394,10 @@ func TestNodeOtherImageSizes(t *testing.T) {
 					depth = &d
 				}
 			}
+			// The first frame of a new size may still meet the previous size's camera_info (the
+			// node then scales it, as for a resized stream); wait for the one made with this info.
 			for _, di := range l.depthInfos() {
-				if di.Header.Stamp == stamp {
+				if di.Header.Stamp == stamp && di.K == info.K {
 					dinfo = &di
 				}
 			}

@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ssmde/ssmde/pipeline"
 )
 
 // TestNodeFastDDSInterop: the node between Fast DDS peers, as in a ROS 2 graph on ROS 2's
@@ -68,7 +70,8 @@ func TestNodeFastDDSInterop(t *testing.T) {
 					if len(f) != 13 {
 						t.Fatalf("bad line %q", l)
 					}
-					want := fmt.Sprintf("depth 128 64 32FC1 0 512 %s %s %s %d %d", f[6], f[7], frame, 128*64*4, 128*64)
+					// depth_resolution camera (the default): the camera's size, every pixel (a stretch fit)
+					want := fmt.Sprintf("depth %d %d 32FC1 0 %d %s %s %s %d %d", c.w, c.h, 4*c.w, f[6], f[7], frame, c.w*c.h*4, c.w*c.h)
 					if strings.Join(f[:11], " ") != want {
 						t.Errorf("Fast DDS read depth\n%s\nwant (size, encoding, step, frame, all pixels finite)\n%s ...", l, want)
 					}
@@ -82,7 +85,10 @@ func TestNodeFastDDSInterop(t *testing.T) {
 					if len(f) != 13 {
 						t.Fatalf("bad line %q", l)
 					}
-					want := fmt.Sprintf("points 128 64 16 2048 0 0 x:0:7:1,y:4:7:1,z:8:7:1,rgb:12:7:1 %d", 128*64*16)
+					// points_decimation 0: every k-th pixel of the camera-sized depth, no more points than the 128×64 grid
+					k := pipeline.AutoDecimation(c.w, c.h, 128, 64)
+					cw, ch := pipeline.CloudSize(c.w, c.h, k)
+					want := fmt.Sprintf("points %d %d 16 %d 0 0 x:0:7:1,y:4:7:1,z:8:7:1,rgb:12:7:1 %d", cw, ch, 16*cw, cw*ch*16)
 					if strings.Join(f[:9], " ") != want || f[12] != frame {
 						t.Errorf("Fast DDS read points\n%s\nwant\n%s N_FINITE SEC NANOSEC %s", l, want, frame)
 					}
