@@ -83,20 +83,28 @@ type Service struct {
 	buf     []byte
 }
 
+// serviceNames resolves a service's name and its request/response ROS 2 and DDS type names: what a
+// service and a client of it share.
+func (n *Node) serviceNames(name, srvType string) (full, reqType, respType, reqDDS, respDDS string, err error) {
+	if full, err = n.names.Resolve(name); err != nil {
+		return
+	}
+	if reqType, respType, err = serviceTypes(srvType); err != nil {
+		return
+	}
+	reqDDS, _ = DDSTypeName(reqType)
+	respDDS, _ = DDSTypeName(respType)
+	return
+}
+
 // NewService resolves name (relative, ~/private or absolute; remapped) and serves srvType
 // ("rcl_interfaces/srv/GetParameters") with handle, one request at a time on the service's own
 // goroutine.
 func (n *Node) NewService(name, srvType string, qos QoS, handle ServiceHandler) (*Service, error) {
-	full, err := n.names.Resolve(name)
+	full, reqType, respType, reqDDS, respDDS, err := n.serviceNames(name, srvType)
 	if err != nil {
 		return nil, err
 	}
-	reqType, respType, err := serviceTypes(srvType)
-	if err != nil {
-		return nil, err
-	}
-	reqDDS, _ := DDSTypeName(reqType)
-	respDDS, _ := DDSTypeName(respType)
 	ud := "serviceid=" + n.newCSID() + ";"
 	s := &Service{node: n, name: full, srvType: srvType, handle: handle}
 	if s.pub, err = n.newPublisher(DDSReplyTopicName(full), respDDS, full, respType, ud, qos); err != nil {
@@ -181,16 +189,10 @@ type Client struct {
 
 // NewClient resolves name and creates a client of srvType.
 func (n *Node) NewClient(name, srvType string, qos QoS) (*Client, error) {
-	full, err := n.names.Resolve(name)
+	full, reqType, respType, reqDDS, respDDS, err := n.serviceNames(name, srvType)
 	if err != nil {
 		return nil, err
 	}
-	reqType, respType, err := serviceTypes(srvType)
-	if err != nil {
-		return nil, err
-	}
-	reqDDS, _ := DDSTypeName(reqType)
-	respDDS, _ := DDSTypeName(respType)
 	ud := "clientid=" + n.newCSID() + ";"
 	c := &Client{node: n, name: full, respType: respType, pending: map[int64]chan []byte{}}
 	if c.pub, err = n.newPublisher(DDSRequestTopicName(full), reqDDS, full, reqType, ud, qos); err != nil {
