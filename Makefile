@@ -5,7 +5,7 @@ PYTHON := /usr/bin/python3
 BIN := bin/ssmde
 RECIPE := models/recipe
 
-.PHONY: setup build test test-go test-race test-python lint demo bench check-real data student clean
+.PHONY: setup build test test-go test-race test-python lint demo bench check-real data student default-model clean
 
 setup:
 	@scripts/setup.sh
@@ -60,6 +60,12 @@ data: build
 student: build
 	@[ -n "$(BAG)" ] || { echo "make student: give BAG=recording (MCAP, rosbag2 folder or ROS 1 .bag)" >&2; exit 2; }
 	@scripts/train_from_bag.sh "$(BAG)" $(TEACHER)
+
+# Retrain and ship the default student: the full SS-MDE row on the relative-depth network's maps,
+# scored on every split, then copied into models/default (about 1 h on 2 CPU cores; resumable).
+default-model: build
+	@scripts/ablation.sh full
+	@/usr/bin/python3 scripts/ship_default_model.py build/ablation/full/seed0
 
 clean:
 	rm -rf bin build out
