@@ -65,7 +65,7 @@ student: build
 # scored on every split, then copied into models/default (about 1 h on 2 CPU cores; resumable).
 default-model: build
 	@scripts/ablation.sh full
-	@/usr/bin/python3 scripts/ship_default_model.py build/ablation/full/seed0
+	@$(PYTHON) scripts/ship_default_model.py build/ablation/full/seed0
 
 clean:
 	rm -rf bin build out
