@@ -80,6 +80,7 @@ type BagSource struct {
 	done    bool
 	err     error
 	lastLog int64
+	tfPoses int // frames that got a GT pose from TF (--gt-tf-child)
 }
 
 // stampedCloud is a LiDAR cloud waiting for the image it is nearest to.
@@ -323,6 +324,10 @@ func (s *BagSource) Next() (*Frame, error) {
 				s.err = nil
 				return nil, err
 			}
+			if s.opts.GTTFChild != "" && s.tfPoses == 0 && s.index > 0 {
+				s.tfPoses = -1 // say it once
+				return nil, s.noTFPoses()
+			}
 			return nil, io.EOF
 		}
 		m, err := s.it.Next()
@@ -533,8 +538,35 @@ func (s *BagSource) tfPose(f *Frame, stamp int64, cameraFrame string) error {
 		}
 		return fmt.Errorf("%s: ground-truth pose of %s in %s (--gt-tf-child %s): %w", s.name, cameraFrame, parent, s.opts.GTTFChild, err)
 	}
+	if s.tf.Fixed(parent, cameraFrame) {
+		// A GT that cannot move scores any odometry as perfect (ATE 0): refuse it.
+		how := "--gt-tf-parent " + parent
+		if s.opts.GTTFParent == "" {
+			how = fmt.Sprintf("--gt-tf-child %s without --gt-tf-parent takes its parent %s", s.opts.GTTFChild, parent)
+		}
+		return &optionError{fmt.Sprintf("%s: %s: %s and the camera frame %s are joined only by fixed transforms (%s), so the ground-truth pose never changes; "+
+			"name the trajectory's frames: --gt-tf-child <the moving body frame> --gt-tf-parent <the world frame, e.g. odom, map or world>; frames in the recording: %s",
+			s.name, how, parent, cameraFrame, s.opts.TFStatic, strings.Join(s.tf.Frames(), ", "))}
+	}
 	f.GTPose = &p
+	if s.tfPoses >= 0 {
+		s.tfPoses++
+	}
 	return nil
+}
+
+// noTFPoses is the error for a recording read to its end without one frame reaching --gt-tf-child.
+func (s *BagSource) noTFPoses() error {
+	frames := "none"
+	if s.tf != nil && len(s.tf.Frames()) > 0 {
+		frames = strings.Join(s.tf.Frames(), ", ")
+	}
+	if _, known := s.tf.Parent(s.opts.GTTFChild); !known {
+		return &optionError{fmt.Sprintf("%s: --gt-tf-child %s: no transform in %s or %s names that frame as a child, so no frame has a ground-truth pose; frames in the recording: %s",
+			s.name, s.opts.GTTFChild, s.opts.TF, s.opts.TFStatic, frames)}
+	}
+	return &optionError{fmt.Sprintf("%s: --gt-tf-child %s: no image was stamped within --gt-tf-max-dt %v of its transforms, so no frame has a ground-truth pose; frames in the recording: %s",
+		s.name, s.opts.GTTFChild, s.opts.GTTFMaxDT, frames)}
 }
 
 // depthOf reads a 32FC1 (metres) or 16UC1 (millimetres, 0 invalid) depth image, checking its

@@ -66,8 +66,8 @@ func TestBagAndFolderOfTheSameDriveAgree(t *testing.T) {
 	if d := math.Abs(fromBag.All.AbsRel - fromFolder.All.AbsRel); d > 1e-3 {
 		t.Fatalf("abs_rel bag %v folder %v", fromBag.All.AbsRel, fromFolder.All.AbsRel)
 	}
-	if d := math.Abs(fromBag.Pose.ATE - fromFolder.Pose.ATE); d > 1e-6 {
-		t.Fatalf("ATE bag %v folder %v", fromBag.Pose.ATE, fromFolder.Pose.ATE)
+	if d := math.Abs(fromBag.Pose.ATESE3 - fromFolder.Pose.ATESE3); d > 1e-6 {
+		t.Fatalf("ATE bag %v folder %v", fromBag.Pose.ATESE3, fromFolder.Pose.ATESE3)
 	}
 }
 

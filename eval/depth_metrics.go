@@ -72,6 +72,9 @@ type Scaling string
 
 // Scaling modes (DESIGN §8).
 const (
+	// ScaleAuto is none for a pipeline whose depth claims metres (pipeline.MetricClaim), with the
+	// median-scaled numbers beside it, and median otherwise: Run resolves it.
+	ScaleAuto   Scaling = "auto"
 	ScaleMedian Scaling = "median" // per image: median(gt)/median(pred) over valid pixels
 	ScaleFixed  Scaling = "fixed"  // one factor for all images
 	ScaleNone   Scaling = "none"   // metric models
@@ -84,10 +87,10 @@ const (
 // ParseScaling checks a --scaling flag value.
 func ParseScaling(s string) (Scaling, error) {
 	switch Scaling(s) {
-	case ScaleMedian, ScaleFixed, ScaleNone, ScaleAffineOracle:
+	case ScaleAuto, ScaleMedian, ScaleFixed, ScaleNone, ScaleAffineOracle:
 		return Scaling(s), nil
 	}
-	return "", fmt.Errorf("scaling %q unknown; want median, fixed, none or affine_oracle", s)
+	return "", fmt.Errorf("scaling %q unknown; want auto, median, fixed, none or affine_oracle", s)
 }
 
 // Crop is a window in fractions of the image size: rows [Top, Bottom), columns [Left, Right).
@@ -150,6 +153,9 @@ type Scorer struct {
 func NewScorer(p Protocol) (*Scorer, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
+	}
+	if p.Scaling == ScaleAuto {
+		return nil, fmt.Errorf("eval: scaling auto depends on the model; resolve it first (Run does)")
 	}
 	return &Scorer{p: p}, nil
 }

@@ -135,44 +135,138 @@ func AbsRelByDistancePlot(bins []DistanceBin) *plot.Plot {
 	return p
 }
 
-// TrajectoryPlot is the top view (x right, z forward) of the GT and the Sim(3)-aligned estimate.
-func TrajectoryPlot(est, gt [][3]float64) *plot.Plot {
+// TrajectoryPlot draws the GT and the estimate under its SE(3) and Sim(3) alignments in the plane of
+// the GT's two widest axes (x–z for camera-optical worlds, x–y for ROS odom frames), with equal
+// scales on both axes fitted to the path: a 0.1 m error stays visible on a 5 m path.
+func TrajectoryPlot(gt, estSE3, estSim3 [][3]float64, sim3Scale float64) *plot.Plot {
 	p := plot.New()
-	p.Title.Text = "Trajectory from above (estimate Sim(3)-aligned)"
-	p.X.Label.Text = "x (m)"
-	p.Y.Label.Text = "z (m)"
+	p.Title.Text = "Trajectory from above"
+	var lo, hi [3]float64
+	for k := 0; k < 3; k++ {
+		lo[k], hi[k] = math.Inf(1), math.Inf(-1)
+		for _, q := range gt {
+			lo[k], hi[k] = math.Min(lo[k], q[k]), math.Max(hi[k], q[k])
+		}
+	}
+	axes := []int{0, 1, 2}
+	sort.SliceStable(axes, func(i, j int) bool { return hi[axes[i]]-lo[axes[i]] > hi[axes[j]]-lo[axes[j]] })
+	ax, ay := min(axes[0], axes[1]), max(axes[0], axes[1])
+	names := "xyz"
+	p.X.Label.Text = string(names[ax]) + " (m)"
+	p.Y.Label.Text = string(names[ay]) + " (m)"
 	toXY := func(ps [][3]float64) plotter.XYs {
 		out := make(plotter.XYs, len(ps))
 		for i, q := range ps {
-			out[i] = plotter.XY{X: q[0], Y: q[2]}
+			out[i] = plotter.XY{X: q[ax], Y: q[ay]}
 		}
 		return out
 	}
 	if len(gt) > 1 {
-		g, _ := plotter.NewLine(toXY(gt))
-		g.Color = color.RGBA{0, 0, 0, 255}
-		g.Width = vg.Points(2)
-		e, _ := plotter.NewLine(toXY(est))
-		e.Color = color.RGBA{220, 50, 30, 255}
-		e.Width = vg.Points(1.5)
-		p.Add(plotter.NewGrid(), g, e)
-		p.Legend.Add("ground truth", g)
-		p.Legend.Add("ssmde", e)
+		p.Add(plotter.NewGrid())
+		for _, l := range []struct {
+			name  string
+			pts   [][3]float64
+			color color.RGBA
+			width float64
+			dash  bool
+		}{
+			{"ground truth", gt, color.RGBA{0, 0, 0, 255}, 2, false},
+			{"estimate, SE(3)-aligned (metric)", estSE3, color.RGBA{220, 50, 30, 255}, 1.5, false},
+			{fmt.Sprintf("estimate, Sim(3)-aligned (×%.3f)", sim3Scale), estSim3, color.RGBA{40, 110, 220, 255}, 1.2, true},
+		} {
+			line, err := plotter.NewLine(toXY(l.pts))
+			if err != nil {
+				continue
+			}
+			line.Color, line.Width = l.color, vg.Points(l.width)
+			if l.dash {
+				line.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+			}
+			p.Add(line)
+			p.Legend.Add(l.name, line)
+		}
 		p.Legend.Top = true
 	}
-	// Equal axes: a trajectory squashed by unequal scales misleads.
-	minX, maxX, minZ, maxZ := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
-	for _, q := range append(append([][3]float64{}, gt...), est...) {
-		minX, maxX = math.Min(minX, q[0]), math.Max(maxX, q[0])
-		minZ, maxZ = math.Min(minZ, q[2]), math.Max(maxZ, q[2])
+	// Equal axes fitted to everything drawn: a trajectory squashed by unequal scales misleads.
+	minX, maxX, minY, maxY := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+	for _, set := range [][][3]float64{gt, estSE3, estSim3} {
+		for _, q := range set {
+			minX, maxX = math.Min(minX, q[ax]), math.Max(maxX, q[ax])
+			minY, maxY = math.Min(minY, q[ay]), math.Max(maxY, q[ay])
+		}
 	}
-	if span := math.Max(maxX-minX, maxZ-minZ); span > 0 {
-		cx, cz := (minX+maxX)/2, (minZ+maxZ)/2
-		p.X.Min, p.X.Max = cx-span/2-1, cx+span/2+1
-		p.Y.Min, p.Y.Max = cz-span/2-1, cz+span/2+1
+	if span := math.Max(maxX-minX, maxY-minY); span > 0 {
+		half := span * 0.55
+		cx, cy := (minX+maxX)/2, (minY+maxY)/2
+		p.X.Min, p.X.Max = cx-half, cx+half
+		p.Y.Min, p.Y.Max = cy-half, cy+half
 	}
 	return p
 }
+
+// OdometryOverTimePlot shows, over time, each frame's position error under both alignments and
+// the estimate's scale per segment (right-hand story of a drifting scale).
+func OdometryOverTimePlot(od *OdometryEval) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = "Position error over time; scale (estimate/GT) per segment"
+	p.X.Label.Text = "time (s)"
+	p.Y.Label.Text = "error (m) · scale"
+	xs := od.TimesS
+	if len(xs) > 1 && xs[len(xs)-1] == 0 { // no stamps: frame numbers
+		xs = make([]float64, len(od.ErrSE3))
+		for i := range xs {
+			xs[i] = float64(i)
+		}
+		p.X.Label.Text = "frame"
+	}
+	series := func(y []float64) plotter.XYs {
+		out := make(plotter.XYs, len(y))
+		for i := range y {
+			out[i] = plotter.XY{X: xs[i], Y: y[i]}
+		}
+		return out
+	}
+	p.Add(plotter.NewGrid())
+	for _, l := range []struct {
+		name  string
+		pts   plotter.XYs
+		color color.RGBA
+	}{
+		{"position error, SE(3) (m)", series(od.ErrSE3), color.RGBA{220, 50, 30, 255}},
+		{"position error, Sim(3) (m)", series(od.ErrSim3), color.RGBA{40, 110, 220, 255}},
+	} {
+		if line, err := plotter.NewLine(l.pts); err == nil {
+			line.Color, line.Width = l.color, vg.Points(1.5)
+			p.Add(line)
+			p.Legend.Add(l.name, line)
+		}
+	}
+	if s := od.Result.ScaleOverTime; len(s) > 0 {
+		pts := make(plotter.XYs, len(s))
+		for i, v := range s {
+			pts[i] = plotter.XY{X: v.StampS, Y: v.Scale}
+			if p.X.Label.Text == "frame" {
+				pts[i].X = float64(i) * float64(len(xs)) / float64(len(s))
+			}
+		}
+		if line, points, err := plotter.NewLinePoints(pts); err == nil {
+			line.Color, points.Color = color.RGBA{30, 150, 60, 255}, color.RGBA{30, 150, 60, 255}
+			line.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+			p.Add(line, points)
+			p.Legend.Add("scale per segment (1 = metric)", line, points)
+		}
+	}
+	p.Legend.Top = true
+	p.Y.Min = 0
+	return p
+}
+
+func (r *Result) trajectoryPlot() *plot.Plot {
+	od := r.Odometry
+	return TrajectoryPlot(positions(r.GTPoses), od.EstSE3, od.EstSim3, od.Sim3.Scale)
+}
+
+func (r *Result) odometryPlot() *plot.Plot { return OdometryOverTimePlot(r.Odometry) }
 
 // LatencyPlot is a histogram of per-frame latency.
 func LatencyPlot(ms []float64) *plot.Plot {

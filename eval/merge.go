@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/ssmde/ssmde/fileio"
 )
 
 // Saved is one evaluation as written to its report folder, read back for merging.
@@ -30,8 +32,8 @@ func LoadSaved(dir string) (*Saved, error) {
 	if err := json.Unmarshal(data, &s.Results); err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ResultsFile), err)
 	}
-	if s.Results.Schema != resultsSchemaV1 {
-		return nil, fmt.Errorf("%s: schema %d, this ssmde reads %d", filepath.Join(dir, ResultsFile), s.Results.Schema, resultsSchemaV1)
+	if s.Results.Schema != resultsSchema {
+		return nil, fmt.Errorf("%s: schema %d, this ssmde reads %d", filepath.Join(dir, ResultsFile), s.Results.Schema, resultsSchema)
 	}
 	f, err := os.Open(filepath.Join(dir, FramesFile))
 	if err != nil {
@@ -71,15 +73,16 @@ func LoadSaved(dir string) (*Saved, error) {
 // frames of all recordings (so merging equals evaluating everything as one), ego-motion errors
 // are averaged per recording (each trajectory has its own alignment).
 type Merged struct {
-	Recordings            int
-	Frames, Scored        int
-	Failed                int
-	All, Dynamic, Static  MeanMetrics
-	ATEMean, RPETransMean float64
-	PoseRecordings        int
-	Latency               LatencyResult
-	PerRecording          []resultsJSON
-	Errors                map[string]string // source → why it stopped early
+	Recordings           int
+	Frames, Scored       int
+	Failed               int
+	All, Dynamic, Static MeanMetrics
+	// Per-recording means of the odometry errors (each trajectory has its own alignment).
+	ATESE3Mean, ATESim3Mean, RPETransMean float64
+	PoseRecordings                        int
+	Latency                               LatencyResult
+	PerRecording                          []resultsJSON
+	Errors                                map[string]string // source → why it stopped early
 
 	// Followers and OtherMovers are the per-frame means over the recordings that report the split
 	// (nil when none does).
@@ -108,8 +111,9 @@ func Merge(saved []*Saved) *Merged {
 			oth.addMean(*r.OtherMovers)
 		}
 		if r.Pose != nil {
-			m.ATEMean += r.Pose.ATE
-			m.RPETransMean += r.Pose.RPETrans
+			m.ATESE3Mean += r.Pose.ATESE3
+			m.ATESim3Mean += r.Pose.ATESim3
+			m.RPETransMean += r.Pose.RPETransPerFrame
 			m.PoseRecordings++
 		}
 		lat = append(lat, s.Latencies...)
@@ -120,7 +124,8 @@ func Merge(saved []*Saved) *Merged {
 	m.All, m.Dynamic, m.Static = all.mean(), dyn.mean(), st.mean()
 	m.Followers, m.OtherMovers = moverSplit(&fol, &oth)
 	if m.PoseRecordings > 0 {
-		m.ATEMean /= float64(m.PoseRecordings)
+		m.ATESE3Mean /= float64(m.PoseRecordings)
+		m.ATESim3Mean /= float64(m.PoseRecordings)
 		m.RPETransMean /= float64(m.PoseRecordings)
 	}
 	if len(lat) > 0 {
@@ -139,11 +144,11 @@ func Merge(saved []*Saved) *Merged {
 // Summary is the merged table: one line per recording, then the aggregate.
 func (m *Merged) Summary() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-28s %7s %8s %8s %7s %8s %9s %8s\n", "recording", "frames", "abs_rel", "rmse", "a1", "dyn_rel", "dyn_a1", "ATE(m)")
+	fmt.Fprintf(&b, "%-28s %7s %8s %8s %7s %8s %9s %8s\n", "recording", "frames", "abs_rel", "rmse", "a1", "dyn_rel", "dyn_a1", "ATE SE3/Sim3 (m)")
 	for _, r := range m.PerRecording {
 		ate := "-"
 		if r.Pose != nil {
-			ate = fmt.Sprintf("%.3f", r.Pose.ATE)
+			ate = fmt.Sprintf("%.3f/%.3f", r.Pose.ATESE3, r.Pose.ATESim3)
 		}
 		name := filepath.Base(r.Source)
 		if len(name) > 28 {
@@ -151,8 +156,12 @@ func (m *Merged) Summary() string {
 		}
 		fmt.Fprintf(&b, "%-28s %7d %8.4f %8.3f %7.4f %8.4f %9.4f %8s\n", name, r.Frames, r.All.AbsRel, r.All.RMSE, r.All.Delta1, r.Dynamic.AbsRel, r.Dynamic.Delta1, ate)
 	}
-	fmt.Fprintf(&b, "%-28s %7d %8.4f %8.3f %7.4f %8.4f %9.4f %8.3f\n", fmt.Sprintf("ALL (%d recordings)", m.Recordings), m.Frames,
-		m.All.AbsRel, m.All.RMSE, m.All.Delta1, m.Dynamic.AbsRel, m.Dynamic.Delta1, m.ATEMean)
+	ate := "-"
+	if m.PoseRecordings > 0 {
+		ate = fmt.Sprintf("%.3f/%.3f", m.ATESE3Mean, m.ATESim3Mean)
+	}
+	fmt.Fprintf(&b, "%-28s %7d %8.4f %8.3f %7.4f %8.4f %9.4f %8s\n", fmt.Sprintf("ALL (%d recordings)", m.Recordings), m.Frames,
+		m.All.AbsRel, m.All.RMSE, m.All.Delta1, m.Dynamic.AbsRel, m.Dynamic.Delta1, ate)
 	writeMetricTable(&b, m.All, m.Static, m.Dynamic, m.Followers, m.OtherMovers)
 	l := m.Latency
 	fmt.Fprintf(&b, "latency over all frames: p50 %.1f ms, p95 %.1f ms, max %.1f ms; at camera rate %d processed, %d dropped\n",
@@ -172,17 +181,18 @@ func WriteMerged(dir string, m *Merged) error {
 	out := struct {
 		resultsJSON
 		Recordings   int           `json:"recordings"`
-		ATEMean      float64       `json:"ate_mean_m"`
+		ATESE3Mean   float64       `json:"ate_se3_mean_m"`
+		ATESim3Mean  float64       `json:"ate_sim3_mean_m"`
 		PerRecording []resultsJSON `json:"per_recording"`
-	}{resultsJSON: resultsJSON{Schema: resultsSchemaV1, Source: "merged", Frames: m.Frames, Scored: m.Scored, Failed: m.Failed,
+	}{resultsJSON: resultsJSON{Schema: resultsSchema, Source: "merged", Frames: m.Frames, Scored: m.Scored, Failed: m.Failed,
 		All: m.All, Dynamic: m.Dynamic, Static: m.Static, Followers: m.Followers, OtherMovers: m.OtherMovers, Latency: m.Latency},
-		Recordings: m.Recordings, ATEMean: m.ATEMean, PerRecording: m.PerRecording}
+		Recordings: m.Recordings, ATESE3Mean: m.ATESE3Mean, ATESim3Mean: m.ATESim3Mean, PerRecording: m.PerRecording}
 	data, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, ResultsFile), append(data, '\n'), 0o644); err != nil {
+	if err := fileio.WriteFileAtomic(filepath.Join(dir, ResultsFile), append(data, '\n'), 0o644); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, "summary.txt"), []byte(m.Summary()), 0o644)
+	return fileio.WriteFileAtomic(filepath.Join(dir, "summary.txt"), []byte(m.Summary()), 0o644)
 }

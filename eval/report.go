@@ -17,14 +17,20 @@ import (
 
 // Files a report folder holds.
 const (
-	ResultsFile     = "results.json"
-	FramesFile      = "frames.csv"
-	ReportFile      = "report.md"
-	SamplesPNG      = "samples.png"
-	DistancePNG     = "absrel_vs_distance.png"
-	TrajectoryPNG   = "trajectory.png"
-	LatencyPNG      = "latency.png"
-	resultsSchemaV1 = 1
+	ResultsFile   = "results.json"
+	FramesFile    = "frames.csv"
+	ReportFile    = "report.md"
+	SamplesPNG    = "samples.png"
+	DistancePNG   = "absrel_vs_distance.png"
+	TrajectoryPNG = "trajectory.png"
+	LatencyPNG    = "latency.png"
+	OdometryPNG   = "odometry_over_time.png"
+	// Trajectories as evo reads them (evo_ape tum GT EST; evo_ape kitti GT EST): the node's raw
+	// odometry, unaligned, and the ground truth, for the frames that have both.
+	EstTUM, GTTUM     = "trajectory_est.tum", "trajectory_gt.tum"
+	EstKITTI, GTKITTI = "trajectory_est.kitti", "trajectory_gt.kitti"
+	// resultsSchema 2: snake_case latency keys, odometry with SE(3)/Sim(3) ATE and unscaled RPE.
+	resultsSchema = 2
 )
 
 // resultsJSON is the machine-readable summary (what `ssmde eval merge` reads back).
@@ -33,6 +39,7 @@ type resultsJSON struct {
 	Source      string          `json:"source"`
 	Model       string          `json:"model"`
 	Provider    string          `json:"provider"`
+	Protocol    *ProtocolRecord `json:"protocol,omitempty"` // absent in merged results (see per_recording)
 	Frames      int             `json:"frames"`
 	Scored      int             `json:"scored"`
 	Failed      int             `json:"failed"`
@@ -44,6 +51,7 @@ type resultsJSON struct {
 	OtherMovers *MeanMetrics    `json:"other_movers,omitempty"` // with followers: the rest of dynamic
 	RatioMean   float64         `json:"scale_ratio_mean"`
 	RatioStd    float64         `json:"scale_ratio_std"`
+	Secondary   *ScaledMetrics  `json:"median_scaled,omitempty"` // beside a metric model's unscaled numbers
 	Pose        *PoseResult     `json:"pose,omitempty"`
 	ScaleFit    *ScaleFitResult `json:"scale_fit,omitempty"`
 	Latency     LatencyResult   `json:"latency"`
@@ -51,7 +59,9 @@ type resultsJSON struct {
 }
 
 func (r *Result) jsonView() resultsJSON {
-	return resultsJSON{Schema: resultsSchemaV1, Source: r.Source, Model: r.Model, Provider: r.Provider, Frames: r.Frames,
+	proto := r.Protocol
+	proto.Model, proto.Provider = r.Model, r.Provider
+	return resultsJSON{Schema: resultsSchema, Source: r.Source, Model: r.Model, Provider: r.Provider, Protocol: &proto, Secondary: r.Secondary, Frames: r.Frames,
 		Scored: r.Scored, Failed: r.Failed, SourceError: r.SourceError, All: r.All, Dynamic: r.Dynamic, Static: r.Static,
 		Followers: r.Followers, OtherMovers: r.OtherMovers,
 		RatioMean: finiteOr0(r.RatioMean), RatioStd: finiteOr0(r.RatioStd), Pose: r.Pose, ScaleFit: r.ScaleFit, Latency: r.Latency, ByDistance: r.ByDistance}
@@ -76,16 +86,26 @@ func (r *Result) Summary() string {
 		fmt.Fprintf(&b, "source stopped early: %s (frames before it were evaluated)\n", r.SourceError)
 	}
 	if r.Scored > 0 {
+		b.WriteString(r.Protocol.headline())
 		writeMetricTable(&b, r.All, r.Static, r.Dynamic, r.Followers, r.OtherMovers)
-		fmt.Fprintf(&b, "scale ratio (GT/pred) %.3f ± %.3f\n", r.RatioMean, r.RatioStd)
+		switch Scaling(r.Protocol.Scaling) {
+		case ScaleNone:
+		case ScaleFixed:
+			fmt.Fprintf(&b, "scaled by the fixed ratio %.4g\n", r.Protocol.FixedRatio)
+		default:
+			fmt.Fprintf(&b, "scale ratio (GT/pred) %.3f ± %.3f\n", r.RatioMean, r.RatioStd)
+		}
+		if s := r.Secondary; s != nil && s.All.Frames > 0 {
+			fmt.Fprintf(&b, "\nmedian-scaled per image, for comparison with relative models (the metric scale's error: GT/pred %.3f ± %.3f):\n", s.RatioMean, s.RatioStd)
+			writeMetricTable(&b, s.All, s.Static, s.Dynamic, nil, nil)
+		}
 	}
 	if f := r.ScaleFit; f != nil {
 		fmt.Fprintf(&b, "scale fit: %d frames fresh, %d held; %.0f %% of samples within the fit; scale %.4g ± %.2g, shift %.4g ± %.2g\n",
 			f.Fresh, f.Held, 100*f.InlierFraction, f.ScaleMean, f.ScaleStd, f.ShiftMean, f.ShiftStd)
 	}
 	if r.Pose != nil {
-		fmt.Fprintf(&b, "ego-motion: ATE %.3f m (Sim(3), scale %.3f), RPE %.3f m / %.3f° per frame over %d frames\n",
-			r.Pose.ATE, r.Pose.AlignScale, r.Pose.RPETrans, r.Pose.RPERotDeg, r.Pose.Frames)
+		b.WriteString(r.Pose.summary())
 	}
 	l := r.Latency
 	fmt.Fprintf(&b, "latency: p50 %.1f ms, p95 %.1f ms, max %.1f ms; throughput %.1f fps", l.P50MS, l.P95MS, l.MaxMS, l.ThroughputFPS)
@@ -94,6 +114,27 @@ func (r *Result) Summary() string {
 	}
 	b.WriteString("\n")
 	return b.String()
+}
+
+// headline says how the numbers under it were made.
+func (p ProtocolRecord) headline() string {
+	var scaling string
+	switch Scaling(p.Scaling) {
+	case ScaleNone:
+		scaling = "metric, unscaled"
+	case ScaleMedian:
+		scaling = "median-scaled per image"
+	case ScaleFixed:
+		scaling = "scaled by a fixed ratio"
+	case ScaleAffineOracle:
+		scaling = "affine oracle (per-image GT fit of scale and shift)"
+	default:
+		scaling = p.Scaling
+	}
+	if p.Scaling == "" {
+		return ""
+	}
+	return fmt.Sprintf("\ndepth %s [%s]; GT %g..%g m, crop %s, fit %s, scale mode %s\n", scaling, p.ScalingReason, p.GTMin, p.GTMax, p.Crop, p.Fit, p.ScaleMode)
 }
 
 // writeMetricTable writes the table of the pixel sets: all, static, dynamic, and the split of dynamic
@@ -122,11 +163,22 @@ func WriteReport(dir string, r *Result) error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, ResultsFile), append(data, '\n'), 0o644); err != nil {
+	if err := fileio.WriteFileAtomic(filepath.Join(dir, ResultsFile), append(data, '\n'), 0o644); err != nil {
 		return err
 	}
 	if err := writeFramesCSV(filepath.Join(dir, FramesFile), r.Rows, r.Followers != nil); err != nil {
 		return err
+	}
+	if r.Odometry != nil {
+		for _, t := range []struct {
+			file  string
+			write func(string, []float64, []Pose) error
+			poses []Pose
+		}{{EstTUM, WriteTUM, r.EstPoses}, {GTTUM, WriteTUM, r.GTPoses}, {EstKITTI, WriteKITTI, r.EstPoses}, {GTKITTI, WriteKITTI, r.GTPoses}} {
+			if err := t.write(filepath.Join(dir, t.file), r.PoseTime, t.poses); err != nil {
+				return err
+			}
+		}
 	}
 	var figures []string
 	if img := SamplesFigure(r.Samples); img != nil {
@@ -137,23 +189,24 @@ func WriteReport(dir string, r *Result) error {
 	}
 	plots := []struct {
 		file string
-		p    *plot.Plot
+		p    func() *plot.Plot
 		ok   bool
 	}{
-		{DistancePNG, AbsRelByDistancePlot(r.ByDistance), r.Scored > 0},
-		{TrajectoryPNG, TrajectoryPlot(r.EstTraj, r.GTTraj), r.Pose != nil},
-		{LatencyPNG, LatencyPlot(r.LatencyMSs), len(r.LatencyMSs) > 1},
+		{DistancePNG, func() *plot.Plot { return AbsRelByDistancePlot(r.ByDistance) }, r.Scored > 0},
+		{TrajectoryPNG, r.trajectoryPlot, r.Odometry != nil},
+		{OdometryPNG, r.odometryPlot, r.Odometry != nil},
+		{LatencyPNG, func() *plot.Plot { return LatencyPlot(r.LatencyMSs) }, len(r.LatencyMSs) > 1},
 	}
 	for _, pl := range plots {
 		if !pl.ok {
 			continue
 		}
-		if err := pl.p.Save(6*vg.Inch, 4*vg.Inch, filepath.Join(dir, pl.file)); err != nil {
+		if err := pl.p().Save(6*vg.Inch, 4*vg.Inch, filepath.Join(dir, pl.file)); err != nil {
 			return fmt.Errorf("%s: %w", pl.file, err)
 		}
 		figures = append(figures, pl.file)
 	}
-	return os.WriteFile(filepath.Join(dir, ReportFile), []byte(r.markdown(figures)), 0o644)
+	return fileio.WriteFileAtomic(filepath.Join(dir, ReportFile), []byte(r.markdown(figures)), 0o644)
 }
 
 func (r *Result) markdown(figures []string) string {
@@ -162,11 +215,15 @@ func (r *Result) markdown(figures []string) string {
 	fmt.Fprintf(&b, "Model `%s` on `%s`, %d frames (%d scored against ground truth).\n\n", r.Model, r.Provider, r.Frames, r.Scored)
 	b.WriteString("```\n" + r.Summary() + "```\n\n")
 	titles := map[string]string{SamplesPNG: "Sampled frames: input, prediction, ground truth, relative error",
-		DistancePNG: "AbsRel by distance", TrajectoryPNG: "Trajectory", LatencyPNG: "Latency"}
+		DistancePNG: "AbsRel by distance", TrajectoryPNG: "Trajectory", OdometryPNG: "Odometry error and scale over time", LatencyPNG: "Latency"}
 	for _, f := range figures {
 		fmt.Fprintf(&b, "## %s\n\n![%s](%s)\n\n", titles[f], titles[f], f)
 	}
 	fmt.Fprintf(&b, "Per-frame numbers: [%s](%s); everything above as JSON: [%s](%s).\n", FramesFile, FramesFile, ResultsFile, ResultsFile)
+	if r.Odometry != nil {
+		fmt.Fprintf(&b, "\nTrajectories for evo (raw estimate, unaligned): `evo_ape tum %s %s --align` (SE(3)), add `--correct_scale` for Sim(3); KITTI format: %s, %s.\n",
+			GTTUM, EstTUM, GTKITTI, EstKITTI)
+	}
 	return b.String()
 }
 

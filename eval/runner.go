@@ -116,22 +116,46 @@ type Sample struct {
 	GW, GH int
 }
 
-// PoseResult summarises ego-motion against ground truth.
-type PoseResult struct {
-	Frames     int     `json:"frames"`
-	ATE        float64 `json:"ate_m"`
-	AlignScale float64 `json:"align_scale"`
-	RPETrans   float64 `json:"rpe_trans_m"`
-	RPERotDeg  float64 `json:"rpe_rot_deg"`
-}
-
 // LatencyResult summarises speed.
 type LatencyResult struct {
-	P50MS, P95MS, MaxMS, MeanMS float64
-	ThroughputFPS               float64 // frames per second of wall time, as fast as the replay allowed
-	CameraFPS                   float64 // the recording's frame rate
-	RealtimeProcessed           int     // at the recording's rate with a latest-frame-wins queue
-	RealtimeDropped             int
+	P50MS             float64 `json:"p50_ms"`
+	P95MS             float64 `json:"p95_ms"`
+	MaxMS             float64 `json:"max_ms"`
+	MeanMS            float64 `json:"mean_ms"`
+	ThroughputFPS     float64 `json:"throughput_fps"`     // frames per second of wall time, as fast as the replay allowed
+	CameraFPS         float64 `json:"camera_fps"`         // the recording's frame rate
+	RealtimeProcessed int     `json:"realtime_processed"` // at the recording's rate with a latest-frame-wins queue
+	RealtimeDropped   int     `json:"realtime_dropped"`
+}
+
+// ProtocolRecord is how the numbers were made, written into every report so that two reports can
+// be compared (or refused as incomparable) without guessing.
+type ProtocolRecord struct {
+	Model         string  `json:"model"`
+	ModelSHA256   string  `json:"model_sha256,omitempty"` // of the depth network's ONNX file
+	Provider      string  `json:"provider"`
+	Scaling       string  `json:"scaling"`           // of the headline numbers: none, median, fixed, affine_oracle
+	ScalingReason string  `json:"scaling_reason"`    // why (auto: the pipeline's metric claim)
+	Secondary     string  `json:"secondary_scaling"` // of the numbers beside them ("" when none)
+	FixedRatio    float64 `json:"fixed_ratio,omitempty"`
+	Crop          string  `json:"crop"`
+	Fit           string  `json:"fit"`
+	ScaleMode     string  `json:"scale_mode"`
+	GTMin         float64 `json:"gt_min_m"`
+	GTMax         float64 `json:"gt_max_m"`
+	FramesScored  int     `json:"frames_scored"`
+	FramesSkipped int     `json:"frames_skipped"` // frames without GT, or without a valid GT pixel, or failed
+}
+
+// ScaledMetrics are the depth metrics under a second scaling, beside the headline ones (median
+// scaling beside a metric model's unscaled numbers).
+type ScaledMetrics struct {
+	Scaling   string      `json:"scaling"`
+	All       MeanMetrics `json:"all"`
+	Static    MeanMetrics `json:"static"`
+	Dynamic   MeanMetrics `json:"dynamic"`
+	RatioMean float64     `json:"scale_ratio_mean"` // GT/pred: the metric scale's error
+	RatioStd  float64     `json:"scale_ratio_std"`
 }
 
 // Result is everything one evaluation produced.
@@ -139,6 +163,10 @@ type Result struct {
 	Source, Model, Provider string
 	Frames, Scored, Failed  int
 	SourceError             string // a damaged recording: frames before it were evaluated
+	Protocol                ProtocolRecord
+	// Secondary is the median-scaled view of a metric model's depth; nil when the headline is
+	// itself scaled.
+	Secondary *ScaledMetrics
 
 	All, Dynamic, Static MeanMetrics
 	RatioMean, RatioStd  float64
@@ -151,10 +179,14 @@ type Result struct {
 	// marked a follower (real data, older sims).
 	Followers, OtherMovers *MeanMetrics
 
-	Rows       []FrameRow
-	Samples    []Sample
-	EstTraj    [][3]float64 // aligned estimated positions (for the top-view figure)
-	GTTraj     [][3]float64
+	Rows    []FrameRow
+	Samples []Sample
+	// Odometry holds the trajectories behind Pose: raw and aligned estimates, GT, per-frame
+	// errors (for the figures and the TUM/KITTI exports); nil without GT poses.
+	Odometry   *OdometryEval
+	EstPoses   []Pose    // the node's odometry, world_from_camera, for frames with a GT pose
+	GTPoses    []Pose    // their GT poses
+	PoseTime   []float64 // their stamps (s)
 	LatencyMSs []float64
 }
 
@@ -166,11 +198,38 @@ func Run(src Source, p *pipeline.Pipeline, cfg RunConfig) (*Result, error) {
 	if cfg.DistanceBinWidth <= 0 {
 		cfg.DistanceBinWidth = 10
 	}
-	scorer, err := NewScorer(cfg.Protocol)
+	proto := cfg.Protocol
+	metric, why := p.MetricClaim()
+	reason := "given (--scaling " + string(proto.Scaling) + "); the pipeline says: " + why
+	if proto.Scaling == ScaleAuto {
+		proto.Scaling, reason = ScaleMedian, "auto: "+why+", so median per image"
+		if metric {
+			proto.Scaling, reason = ScaleNone, "auto: the depth claims metres ("+why+"), so unscaled"
+		}
+	}
+	scorer, err := NewScorer(proto)
 	if err != nil {
 		return nil, err
 	}
+	var second *Scorer // median scaling beside unscaled numbers
+	var secondSummary Summary
+	if proto.Scaling == ScaleNone {
+		sp := proto
+		sp.Scaling = ScaleMedian
+		if second, err = NewScorer(sp); err != nil {
+			return nil, err
+		}
+	}
+	cfg.Protocol = proto
 	res := &Result{Source: src.Name()}
+	res.Protocol = ProtocolRecord{Scaling: string(proto.Scaling), ScalingReason: reason, Crop: cropName(proto.Crop),
+		Fit: p.Config().Fit, ScaleMode: string(p.Config().ScaleMode), GTMin: proto.MinDepth, GTMax: proto.MaxDepth}
+	if proto.Scaling == ScaleFixed {
+		res.Protocol.FixedRatio = proto.FixedScale
+	}
+	if second != nil {
+		res.Protocol.Secondary = string(ScaleMedian)
+	}
 	total := src.Len()
 	sampleAt := map[int]bool{}
 	if total > 0 {
@@ -179,7 +238,6 @@ func Run(src Source, p *pipeline.Pipeline, cfg RunConfig) (*Result, error) {
 		}
 	}
 	var summary Summary
-	var est, gt []Pose
 	var arrivals []float64
 	nBins := int(math.Ceil(cfg.Protocol.MaxDepth / cfg.DistanceBinWidth))
 	binSum := make([]float64, nBins)
@@ -192,6 +250,9 @@ func Run(src Source, p *pipeline.Pipeline, cfg RunConfig) (*Result, error) {
 		f, err := src.Next()
 		if errors.Is(err, io.EOF) {
 			break
+		}
+		if errors.Is(err, ErrOption) {
+			return nil, err
 		}
 		if err != nil {
 			res.SourceError = err.Error()
@@ -237,8 +298,9 @@ func Run(src Source, p *pipeline.Pipeline, cfg RunConfig) (*Result, error) {
 		arrivals = append(arrivals, stamp-firstStamp)
 		if f.GTPose != nil {
 			w := pr.World
-			est = append(est, Pose{R: w.R, T: w.T})
-			gt = append(gt, *f.GTPose)
+			res.EstPoses = append(res.EstPoses, Pose{R: w.R, T: w.T})
+			res.GTPoses = append(res.GTPoses, *f.GTPose)
+			res.PoseTime = append(res.PoseTime, stamp)
 		}
 		if f.GTDepth != nil {
 			gtWin, gw, gh, maskWin := cropToWindow(f, pr.Window, &winBufs)
@@ -250,6 +312,11 @@ func Run(src Source, p *pipeline.Pipeline, cfg RunConfig) (*Result, error) {
 				row.Followers, row.OtherMovers = fs.Followers, fs.OtherMovers
 				summary.Add(fs)
 				res.Scored++
+				if second != nil {
+					if fs2, ok2, err2 := second.Score(pr.Depth, pr.Width, pr.Height, gtWin, gw, gh, maskWin); err2 == nil && ok2 {
+						secondSummary.Add(fs2)
+					}
+				}
 				scaled, use := scorer.Scaled()
 				for i, u := range use {
 					if !u {
@@ -282,6 +349,13 @@ func Run(src Source, p *pipeline.Pipeline, cfg RunConfig) (*Result, error) {
 	res.All, res.Dynamic, res.Static = summary.All(), summary.Dynamic(), summary.Static()
 	res.Followers, res.OtherMovers = summary.MoverSplit()
 	res.RatioMean, res.RatioStd = summary.RatioStats()
+	if second != nil {
+		sm := &ScaledMetrics{Scaling: string(ScaleMedian), All: secondSummary.All(), Static: secondSummary.Static(), Dynamic: secondSummary.Dynamic()}
+		sm.RatioMean, sm.RatioStd = secondSummary.RatioStats()
+		sm.RatioMean, sm.RatioStd = finiteOr0(sm.RatioMean), finiteOr0(sm.RatioStd)
+		res.Secondary = sm
+	}
+	res.Protocol.FramesScored, res.Protocol.FramesSkipped = res.Scored, res.Frames-res.Scored
 	for b := range binSum {
 		bin := DistanceBin{From: float64(b) * cfg.DistanceBinWidth, To: float64(b+1) * cfg.DistanceBinWidth, Pixels: binN[b]}
 		if binN[b] > 0 {
@@ -289,17 +363,12 @@ func Run(src Source, p *pipeline.Pipeline, cfg RunConfig) (*Result, error) {
 		}
 		res.ByDistance = append(res.ByDistance, bin)
 	}
-	if len(est) >= 3 {
-		ate, align, err := ATE(est, gt)
-		if err == nil {
-			pr := &PoseResult{Frames: len(est), ATE: ate, AlignScale: align.Scale}
-			pr.RPETrans, pr.RPERotDeg, _ = RPE(est, gt, 1, align.Scale)
-			res.Pose = pr
-			for i := range est {
-				res.EstTraj = append(res.EstTraj, align.Apply(est[i].T))
-				res.GTTraj = append(res.GTTraj, gt[i].T)
-			}
+	if len(res.EstPoses) >= 3 {
+		od, err := EvaluateOdometry(res.EstPoses, res.GTPoses, res.PoseTime)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", src.Name(), err)
 		}
+		res.Odometry, res.Pose = od, od.Result
 	}
 	res.Latency = latencyOf(res.LatencyMSs, arrivals, wall)
 	res.ScaleFit = summariseFits(res.Rows)
@@ -378,4 +447,17 @@ func cropToWindow(f *Frame, win calibration.ResizeCrop, b *windowBuffers) ([]flo
 		}
 	}
 	return b.gt, w, h, mask
+}
+
+// cropName is the preset name of a crop (Crops), "custom" for another one.
+func cropName(c *Crop) string {
+	if c == nil {
+		return "none"
+	}
+	for name, preset := range Crops {
+		if preset != nil && *preset == *c {
+			return name
+		}
+	}
+	return "custom"
 }

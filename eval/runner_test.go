@@ -77,18 +77,71 @@ func (s *greySource) Next() (*Frame, error) {
 }
 
 func tinyPipeline(t *testing.T) *pipeline.Pipeline {
+	return tinyPipelineWith(t, pipeline.Config{ScaleMode: pipeline.ScaleNone, Pose: true})
+}
+
+func tinyPipelineWith(t *testing.T, cfg pipeline.Config) *pipeline.Pipeline {
 	m, err := models.Open(filepath.Join(testmodel.RepoRoot(t), "models", "testdata", "tiny"),
 		models.SessionConfig{IntraOpThreads: 1, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatalf("%v (run `make setup`)", err)
 	}
 	t.Cleanup(m.Close)
-	p, err := pipeline.New(pipeline.Config{ScaleMode: pipeline.ScaleNone, Pose: true}, m)
+	p, err := pipeline.New(cfg, m)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(p.Close)
 	return p
+}
+
+// TestAutoScalingIsMetricFirst: a pipeline whose depth claims metres (scale mode fixed) is scored
+// unscaled, with median-scaled numbers beside it; the tiny model without a metric scale is
+// median-scaled; the protocol says which and why, and no meaningless "ratio 1.000 ± 0.000" line
+// is printed for unscaled numbers.
+func TestAutoScalingIsMetricFirst(t *testing.T) {
+	proto := Protocol{MinDepth: 1e-3, MaxDepth: 80, Scaling: ScaleAuto}
+	// The prediction is half the GT: unscaled AbsRel 0.5; median-scaled 0 with ratio 2.
+	metric := tinyPipelineWith(t, pipeline.Config{ScaleMode: pipeline.ScaleFixed, FixedScale: 1})
+	res, err := Run(&greySource{n: 4, gtScale: 2}, metric, RunConfig{Protocol: proto})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Protocol.Scaling != "none" || res.Protocol.Secondary != "median" || !strings.Contains(res.Protocol.ScalingReason, "fixed") {
+		t.Fatalf("protocol %+v", res.Protocol)
+	}
+	if math.Abs(res.All.AbsRel-0.5) > 1e-5 || res.Secondary == nil || res.Secondary.All.AbsRel > 1e-5 || math.Abs(res.Secondary.RatioMean-2) > 1e-4 {
+		t.Fatalf("unscaled %v, median-scaled %+v", res.All.AbsRel, res.Secondary)
+	}
+	sum := res.Summary()
+	if !strings.Contains(sum, "metric, unscaled") || !strings.Contains(sum, "median-scaled per image, for comparison") || strings.Contains(sum, "scale ratio (GT/pred)") {
+		t.Fatalf("summary:\n%s", sum)
+	}
+	if res.Protocol.FramesScored != 4 || res.Protocol.FramesSkipped != 0 || res.Protocol.GTMax != 80 || res.Protocol.Crop != "none" {
+		t.Fatalf("protocol %+v", res.Protocol)
+	}
+	relative, err := Run(&greySource{n: 4, gtScale: 2}, tinyPipeline(t), RunConfig{Protocol: proto})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if relative.Protocol.Scaling != "median" || relative.Secondary != nil || relative.All.AbsRel > 1e-5 {
+		t.Fatalf("relative model: protocol %+v, abs_rel %v", relative.Protocol, relative.All.AbsRel)
+	}
+	// The JSON carries the protocol and the second view.
+	dir := t.TempDir()
+	if err := WriteReport(dir, res); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, ResultsFile))
+	var j struct {
+		Protocol     map[string]any `json:"protocol"`
+		MedianScaled *struct {
+			All MeanMetrics `json:"all"`
+		} `json:"median_scaled"`
+	}
+	if err := json.Unmarshal(data, &j); err != nil || j.Protocol["scaling"] != "none" || j.MedianScaled == nil || j.MedianScaled.All.Frames != 4 {
+		t.Fatalf("results.json: %v\n%s", err, data)
+	}
 }
 
 func TestRunScoresKnownFrames(t *testing.T) {

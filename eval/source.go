@@ -1,6 +1,8 @@
 package eval
 
 import (
+	"errors"
+
 	"github.com/ssmde/ssmde/calibration"
 	"github.com/ssmde/ssmde/msgs"
 )
@@ -35,3 +37,14 @@ type Source interface {
 	Name() string
 	Close() error
 }
+
+// ErrOption marks a source error that comes from the options, not from a damaged recording (a GT
+// frame that is not in the recording, a GT that cannot move): Run returns it instead of reporting
+// the frames before it, because every number it would report is wrong.
+var ErrOption = errors.New("eval: the options do not fit the recording")
+
+// optionError is an ErrOption with its explanation.
+type optionError struct{ msg string }
+
+func (e *optionError) Error() string        { return e.msg }
+func (e *optionError) Is(target error) bool { return target == ErrOption }

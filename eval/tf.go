@@ -150,6 +150,30 @@ func (t *TFTree) Parent(frame string) (string, bool) {
 	return e.parent, true
 }
 
+// Fixed reports whether the frames are linked only by fixed (/tf_static) transforms, so that one's
+// pose in the other never changes. Frames that are not linked are not fixed.
+func (t *TFTree) Fixed(a, b string) bool {
+	a, b = frameName(a), frameName(b)
+	up, down := t.chain(a), t.chain(b)
+	onUp := map[string]int{}
+	for i, f := range up {
+		onUp[f] = i
+	}
+	for j, f := range down {
+		i, ok := onUp[f]
+		if !ok {
+			continue
+		}
+		for _, c := range append(append([]string{}, up[:i]...), down[:j]...) {
+			if len(t.edges[c].samples) > 0 || t.edges[c].static == nil {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
 // Frames lists every frame the tree names, sorted.
 func (t *TFTree) Frames() []string {
 	seen := map[string]bool{}

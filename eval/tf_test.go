@@ -2,6 +2,7 @@ package eval
 
 import (
 	"errors"
+	"io"
 	"math"
 	"path/filepath"
 	"strings"
@@ -243,5 +244,59 @@ func TestGTTFOptionsAreChecked(t *testing.T) {
 	defer bs.Close()
 	if _, err := bs.Next(); err == nil || !strings.Contains(err.Error(), `no transform between frames "map" and "camera_optical"`) {
 		t.Fatalf("%v", err)
+	}
+}
+
+// TestGTFootgunsAreErrors: a GT frame fixed to the camera (its parent by /tf_static) and a GT frame
+// the recording does not have both stop the replay with an ErrOption that names the frames, instead
+// of scoring a perfect odometry or silently dropping it.
+func TestGTFootgunsAreErrors(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "robot.mcap")
+	if err := sim.WriteBagWith(path, simConfig(4), sim.BagOptions{Lidar: &sim.LidarOptions{}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	replay := func(o BagOptions) error {
+		t.Helper()
+		bs, err := OpenBagWith(path, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer bs.Close()
+		for {
+			if _, err := bs.Next(); err != nil {
+				return err
+			}
+		}
+	}
+	err := replay(BagOptions{BagTopics: BagTopics{Image: "auto"}, GTTFChild: sim.FrameID})
+	if !errors.Is(err, ErrOption) || !strings.Contains(err.Error(), "never changes") || !strings.Contains(err.Error(), "--gt-tf-parent") ||
+		!strings.Contains(err.Error(), sim.OdomFrameID) {
+		t.Fatalf("camera frame without a parent: %v", err)
+	}
+	err = replay(BagOptions{BagTopics: BagTopics{Image: "auto"}, GTTFChild: "nosuchframe"})
+	if !errors.Is(err, ErrOption) || !strings.Contains(err.Error(), "nosuchframe") || !strings.Contains(err.Error(), sim.BaseFrameID) {
+		t.Fatalf("unknown frame: %v", err)
+	}
+	if err := replay(BagOptions{BagTopics: BagTopics{Image: "auto"}, GTTFChild: sim.BaseFrameID}); err != io.EOF {
+		t.Fatalf("a moving GT frame: %v", err)
+	}
+}
+
+func TestTFFixed(t *testing.T) {
+	tree := NewTFTree()
+	link := func(parent, child string, stamp int64) *msgs.TFMessage {
+		return &msgs.TFMessage{Transforms: []msgs.TransformStamped{{Header: msgs.Header{FrameID: parent, Stamp: msgs.TimeFromNanos(stamp)},
+			ChildFrameID: child, Transform: msgs.Transform{Rotation: msgs.Quaternion{W: 1}}}}}
+	}
+	tree.Add(link("base", "camera", 0), true)
+	tree.Add(link("base", "lidar", 0), true)
+	tree.Add(link("odom", "base", 5), false)
+	for _, c := range []struct {
+		a, b string
+		want bool
+	}{{"base", "camera", true}, {"lidar", "camera", true}, {"camera", "camera", true}, {"odom", "camera", false}, {"map", "camera", false}} {
+		if got := tree.Fixed(c.a, c.b); got != c.want {
+			t.Errorf("Fixed(%s, %s) = %v, want %v", c.a, c.b, got, c.want)
+		}
 	}
 }

@@ -509,6 +509,24 @@ func (p *Pipeline) Reconfigure(cfg Config) error {
 // Config returns the effective configuration (defaults filled in).
 func (p *Pipeline) Config() Config { return p.cfg }
 
+// MetricClaim says whether the depth the pipeline publishes claims to be in metres, and why: a
+// scale mode that recovers the scale (camera_height, sparse_depth, fixed_affine, or a configured
+// fixed factor), or a network whose own scale is metric (metric_scale in model.yaml, or output kind
+// depth) under the focal or none modes. Evaluation scores a metric claim without rescaling.
+func (p *Pipeline) MetricClaim() (metric bool, why string) {
+	switch p.cfg.ScaleMode {
+	case ScaleCameraHeight, ScaleSparseDepth, ScaleFixedAffine, ScaleFixed:
+		return true, "scale mode " + string(p.cfg.ScaleMode)
+	}
+	if p.man.MetricScale != nil {
+		return true, fmt.Sprintf("model.yaml metric_scale %g, scale mode %s", *p.man.MetricScale, p.cfg.ScaleMode)
+	}
+	if p.man.Output.Kind == models.OutputDepth {
+		return true, "output kind depth (a metric network), scale mode " + string(p.cfg.ScaleMode)
+	}
+	return false, fmt.Sprintf("no metric scale: output kind %s without metric_scale, scale mode %s", p.man.Output.Kind, p.cfg.ScaleMode)
+}
+
 // SetColormap turns the colormap on or off from the next frame (a node renders it only while
 // someone subscribes).
 func (p *Pipeline) SetColormap(on bool) { p.cfg.Colormap = on }

@@ -17,7 +17,7 @@ OUT=build/check-real
 . scripts/student_lib.sh
 real_frame "$OUT/seq"
 bin/ssmde infer --model "$MODEL" --out "$OUT/infer" --fit crop_center --quiet "$OUT/seq"
-bin/ssmde eval --model "$MODEL" --out "$OUT/report" --fit crop_center --gt-max 10 --samples 1 --quiet "$OUT/seq" > "$OUT/model.txt"
+bin/ssmde eval --model "$MODEL" --scaling median --out "$OUT/report" --fit crop_center --gt-max 10 --samples 1 --quiet "$OUT/seq" > "$OUT/model.txt"
 # The baseline a model must beat to have learned anything: one constant depth, median-scaled (a
 # graph that outputs 1 everywhere, on the model's own input size and crop, so the window is the same).
 CONST=$OUT/constant
@@ -33,7 +33,7 @@ input: {width: $W, height: $H, color: rgb, scale: 0.00392156862745098, mean: [0,
 output: {kind: depth}
 YAML
 fi
-bin/ssmde eval --model "$CONST" --out "$OUT/constant-report" --fit crop_center --gt-max 10 --samples 0 --quiet "$OUT/seq" > "$OUT/constant.txt"
+bin/ssmde eval --model "$CONST" --scaling median --out "$OUT/constant-report" --fit crop_center --gt-max 10 --samples 0 --quiet "$OUT/seq" > "$OUT/constant.txt"
 absrel() { awk '$1 == "all" {print $2}' "$1"; }
 echo "check-real: the real TUM RGB-D frame, median-scaled AbsRel: $(basename "$MODEL") $(absrel "$OUT/model.txt"), constant depth $(absrel "$OUT/constant.txt")"
 echo "check-real: outputs in $OUT/infer, $OUT/report (model) and $OUT/constant-report"

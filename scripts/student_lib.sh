@@ -91,7 +91,7 @@ eval_run() {
   local run=$1 name=$2 test=$3; shift 3
   local out=$run/eval/$name
   [ -f "$out/merged/results.json" ] && return 0
-  "$BIN" eval --model "$run/model" --quiet --samples 0 --jobs 1 --out "$out" "$@" "$test" > /dev/null
+  "$BIN" eval --model "$run/model" --scaling median --quiet --samples 0 --jobs 1 --out "$out" "$@" "$test" > /dev/null
   if ls -d "$out"/scene_* > /dev/null 2>&1; then
     "$BIN" eval merge --out "$out/merged" "$out"/scene_* > /dev/null
   else

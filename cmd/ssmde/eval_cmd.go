@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/ssmde/ssmde/eval"
+	"github.com/ssmde/ssmde/models"
 	"github.com/ssmde/ssmde/pipeline"
 )
 
@@ -21,7 +22,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	var pf pipelineFlags
 	pf.register(fs)
 	out := fs.String("out", "", "report folder (results.json, frames.csv, figures, report.md); one sub-folder per recording when there are several")
-	scaling := fs.String("scaling", "median", "match prediction scale to GT: median (per image), fixed, none (metric models), affine_oracle (per-image least-squares scale and shift of disparity: an oracle, the best a relative network allows)")
+	scaling := fs.String("scaling", "auto", "match prediction scale to GT: auto (none when the depth claims metres — metric_scale, kind depth, or a scale mode that recovers the scale — with median-scaled numbers beside it; else median), median (per image), fixed, none, affine_oracle (per-image least-squares scale and shift of disparity: an oracle, the best a relative network allows)")
 	fixedRatio := fs.Float64("ratio", 1, "the factor for --scaling fixed")
 	crop := fs.String("crop", "none", "evaluation crop: none, kitti-garg, kitti-eigen, nyu")
 	gtMin := fs.Float64("gt-min", 1e-3, "valid ground truth is above this (m)")
@@ -56,8 +57,10 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	cfg := eval.RunConfig{Protocol: eval.Protocol{MinDepth: *gtMin, MaxDepth: *gtMax, Crop: cropWin, Scaling: sc, FixedScale: *fixedRatio},
 		Samples: *samples, Rate: *rate}
 
+	// evalOne runs in several goroutines at once (--jobs): it keeps its errors to itself.
 	evalOne := func(path string, progress func(done, total int)) (*eval.Result, error) {
 		var src eval.Source
+		var err error
 		if eval.IsSequenceFolder(path) {
 			src, err = eval.OpenFolder(path, *fps)
 		} else {
@@ -82,6 +85,9 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 			return nil, err
 		}
 		res.Model, res.Provider = m.Manifest.Name, m.Provider()
+		if res.Protocol.ModelSHA256, err = models.FileSHA256(filepath.Join(pf.model, m.Manifest.Depth.File)); err != nil {
+			return nil, err
+		}
 		return res, nil
 	}
 

@@ -110,13 +110,29 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses and maps flag errors onto errUsage / flag.ErrHelp.
+// parseFlags parses flags before, between and after the positional arguments (`ssmde eval
+// drive.mcap --quiet` as well as `ssmde eval --quiet drive.mcap`; after "--" everything is
+// positional), leaves the positional ones in fs.Args(), and maps flag errors onto errUsage /
+// flag.ErrHelp.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return flag.ErrHelp
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return flag.ErrHelp
+			}
+			return errUsage
 		}
-		return errUsage
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
+			positional = append(positional, rest...)
+			break
+		}
+		positional, args = append(positional, rest[0]), rest[1:]
 	}
-	return nil
+	// Leave the positional arguments in fs.Args() (a parse of "--" and them sets nothing else).
+	return fs.Parse(append([]string{"--"}, positional...))
 }

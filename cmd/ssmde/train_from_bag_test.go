@@ -72,7 +72,7 @@ func TestTrainFromBagChain(t *testing.T) {
 		t.Fatalf("export init: %v\n%s", err, o)
 	}
 	initReport := filepath.Join(tmp, "init-report")
-	if code, so, se := runCLI(t, "eval", "--model", initDir, "--quiet", "--out", initReport, filepath.Join(out, "data", "val", "scene_0000")); code != 0 {
+	if code, so, se := runCLI(t, "eval", "--model", initDir, "--scaling", "median", "--quiet", "--out", initReport, filepath.Join(out, "data", "val", "scene_0000")); code != 0 {
 		t.Fatalf("eval init: %s %s", so, se)
 	}
 	untrained := absRel(initReport)

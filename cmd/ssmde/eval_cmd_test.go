@@ -1,0 +1,111 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ssmde/ssmde/internal/testmodel"
+)
+
+// TestParseFlagsAfterArguments: flags may follow the positional arguments; after "--" all is positional.
+func TestParseFlagsAfterArguments(t *testing.T) {
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	quiet := fs.Bool("quiet", false, "")
+	out := fs.String("out", "", "")
+	if err := parseFlags(fs, []string{"a.mcap", "--quiet", "b", "--out", "x", "--", "--c", "-d"}); err != nil {
+		t.Fatal(err)
+	}
+	if !*quiet || *out != "x" || !slices.Equal(fs.Args(), []string{"a.mcap", "b", "--c", "-d"}) {
+		t.Fatalf("quiet %v out %q args %q", *quiet, *out, fs.Args())
+	}
+	if err := parseFlags(fs, []string{"a.mcap", "--nosuch"}); err != errUsage {
+		t.Fatalf("unknown flag after an argument: %v", err)
+	}
+}
+
+// TestEvalJobsWritesOdometryAndTrajectories: several recordings with --jobs 2 (run under the race
+// detector by make test-race), flags after the recordings, the report of each with the odometry
+// block (SE(3) and Sim(3) ATE, unscaled RPE), snake_case JSON and trajectories for evo.
+func TestEvalJobsWritesOdometryAndTrajectories(t *testing.T) {
+	tiny := filepath.Join(testmodel.RepoRoot(t), "models", "testdata", "tiny")
+	tmp := t.TempDir()
+	scenes, out := filepath.Join(tmp, "drives"), filepath.Join(tmp, "eval")
+	if code, so, se := runCLI(t, "sim", "--out", scenes, "--scenes", "3", "--frames", "12", "--width", "64", "--height", "32", "--quiet"); code != 0 {
+		t.Fatalf("sim exit %d\n%s\n%s", code, so, se)
+	}
+	code, so, se := runCLI(t, "eval", "--model", tiny, scenes, "--jobs", "2", "--out", out, "--quiet")
+	if code != 0 {
+		t.Fatalf("eval exit %d\n%s\n%s", code, so, se)
+	}
+	if !strings.Contains(so, "ATE SE3/Sim3") {
+		t.Fatalf("merged summary without both ATEs:\n%s", so)
+	}
+	dirs, _ := filepath.Glob(filepath.Join(out, "scene_*"))
+	if len(dirs) != 3 {
+		t.Fatalf("%d report folders", len(dirs))
+	}
+	data, err := os.ReadFile(filepath.Join(dirs[0], "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res map[string]any
+	if err := json.Unmarshal(data, &res); err != nil {
+		t.Fatal(err)
+	}
+	pose, _ := res["pose"].(map[string]any)
+	latency, _ := res["latency"].(map[string]any)
+	for _, k := range []string{"ate_se3_m", "ate_sim3_m", "sim3_scale", "rpe_trans_m_per_frame", "rpe_trans_m_per_s", "gt_length_m"} {
+		if _, ok := pose[k]; !ok {
+			t.Errorf("results.json pose has no %s: %v", k, pose)
+		}
+	}
+	for k := range latency {
+		if strings.ToLower(k) != k {
+			t.Errorf("latency key %q is not snake_case", k)
+		}
+	}
+	for _, f := range []string{"trajectory_est.tum", "trajectory_gt.tum", "trajectory_est.kitti", "trajectory_gt.kitti", "odometry_over_time.png", "trajectory.png"} {
+		b, err := os.ReadFile(filepath.Join(dirs[0], f))
+		if err != nil || len(b) == 0 {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	report, _ := os.ReadFile(filepath.Join(dirs[0], "report.md"))
+	if !strings.Contains(string(report), "ATE") || !strings.Contains(string(report), "evo_ape tum") {
+		t.Errorf("report.md:\n%s", report)
+	}
+}
+
+// TestEvalGroundTruthFootguns: a GT frame fixed to the camera and a GT frame the recording lacks are
+// errors with a non-zero exit that name the frames, not a perfect or a missing odometry score.
+func TestEvalGroundTruthFootguns(t *testing.T) {
+	tiny := filepath.Join(testmodel.RepoRoot(t), "models", "testdata", "tiny")
+	drive := filepath.Join(t.TempDir(), "robot.mcap")
+	if code, so, se := runCLI(t, "sim", "--bag", drive, "--lidar", "--frames", "4", "--width", "64", "--height", "32", "--quiet"); code != 0 {
+		t.Fatalf("sim exit %d\n%s\n%s", code, so, se)
+	}
+	for _, c := range []struct {
+		child string
+		want  []string
+	}{
+		{"camera_optical", []string{"never changes", "--gt-tf-parent", "odom"}},
+		{"nosuchframe", []string{"nosuchframe", "frames in the recording", "base_link"}},
+	} {
+		code, so, se := runCLI(t, "eval", "--model", tiny, drive, "--gt-tf-child", c.child, "--quiet")
+		if code == 0 {
+			t.Fatalf("--gt-tf-child %s: exit 0\n%s", c.child, so)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(se, w) {
+				t.Errorf("--gt-tf-child %s: stderr lacks %q:\n%s", c.child, w, se)
+			}
+		}
+	}
+}
