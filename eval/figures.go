@@ -20,59 +20,199 @@ import (
 
 // SamplesFigure stacks, for each sampled frame, the input, the prediction, the ground truth and
 // the relative error side by side. Depths share one inverse-depth colour range per row so that
-// prediction and GT are comparable; the error map runs from 0 (blue) to ≥ 0.5 AbsRel (red).
+// prediction and GT are comparable, with its colour bar in metres at the row's end; the error map
+// runs from 0 (blue) to ≥ 0.5 AbsRel (red), with its own bar.
 func SamplesFigure(samples []Sample) image.Image {
 	if len(samples) == 0 {
 		return nil
 	}
-	w, h := samples[0].PW, samples[0].PH
-	const label = 16
-	rowH := h + label
-	img := image.NewRGBA(image.Rect(0, 0, 4*w, rowH*len(samples)))
-	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
-	for r, s := range samples {
-		y0 := r*rowH + label
-		gt := resizeNearest(s.GT, s.GW, s.GH, w, h)
-		lo, hi := inverseRange(gt)
-		panels := []struct {
-			title string
-			pix   func(x, y int) color.RGBA
-		}{
-			{fmt.Sprintf("frame %d input", s.Index), func(x, y int) color.RGBA {
-				r, g, b := s.Color.At(x*s.Color.W/w, y*s.Color.H/h)
-				return color.RGBA{r, g, b, 255}
-			}},
-			{"prediction", func(x, y int) color.RGBA { return turboInverse(s.Pred[y*w+x], lo, hi) }},
-			{"ground truth", func(x, y int) color.RGBA { return turboInverse(gt[y*w+x], lo, hi) }},
-			{"|pred-gt|/gt (0..0.5)", func(x, y int) color.RGBA {
-				g, p := gt[y*w+x], s.Pred[y*w+x]
-				if !(g > 0) || !(p > 0) {
-					return color.RGBA{0, 0, 0, 255}
-				}
-				return turbo(float64(math.Abs(float64(p-g)) / float64(g) / 0.5))
-			}},
+	var rows [][]figPanel
+	for _, s := range samples {
+		rows = append(rows, []figPanel{
+			{title: fmt.Sprintf("frame %d input", s.Index), kind: panelImage, img: s.Color},
+			{title: "prediction", kind: panelDepth, depth: s.Pred, w: s.PW, h: s.PH},
+			{title: "ground truth", kind: panelDepth, depth: s.GT, w: s.GW, h: s.GH},
+			{title: "|pred-gt|/gt", kind: panelError, depth: s.Pred, w: s.PW, h: s.PH, gt: s.GT, gw: s.GW, gh: s.GH},
+		})
+	}
+	return drawGrid(rows, samples[0].PW, samples[0].PH)
+}
+
+// CompareFigure draws the same frames as predicted by several models: per row the input, the GT,
+// each model's prediction and each model's error, all depths of a row on the GT's colour range (so
+// a colour means the same distance in every column). sets[i] are model i's samples; only frames
+// every model kept are drawn.
+func CompareFigure(names []string, sets [][]Sample) image.Image {
+	if len(sets) == 0 || len(sets[0]) == 0 {
+		return nil
+	}
+	byIndex := make([]map[int]Sample, len(sets))
+	for i, set := range sets {
+		byIndex[i] = map[int]Sample{}
+		for _, s := range set {
+			byIndex[i][s.Index] = s
 		}
-		for k, p := range panels {
-			x0 := k * w
-			for y := 0; y < h; y++ {
-				for x := 0; x < w; x++ {
-					img.SetRGBA(x0+x, y0+y, p.pix(x, y))
+	}
+	var rows [][]figPanel
+	for _, first := range sets[0] {
+		row := []figPanel{{title: fmt.Sprintf("frame %d input", first.Index), kind: panelImage, img: first.Color},
+			{title: "ground truth", kind: panelDepth, depth: first.GT, w: first.GW, h: first.GH}}
+		var errs []figPanel
+		complete := true
+		for i := range sets {
+			s, ok := byIndex[i][first.Index]
+			if !ok {
+				complete = false
+				break
+			}
+			row = append(row, figPanel{title: names[i], kind: panelDepth, depth: s.Pred, w: s.PW, h: s.PH})
+			errs = append(errs, figPanel{title: names[i] + " error", kind: panelError, depth: s.Pred, w: s.PW, h: s.PH, gt: s.GT, gw: s.GW, gh: s.GH})
+		}
+		if complete {
+			rows = append(rows, append(row, errs...))
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	w, h := sets[0][0].PW, sets[0][0].PH
+	if w > 480 { // many columns: keep the figure readable on a screen
+		w, h = 480, max(1, h*480/w)
+	}
+	return drawGrid(rows, w, h)
+}
+
+type panelKind int
+
+const (
+	panelImage panelKind = iota // an RGB image
+	panelDepth                  // depth in metres, on the row's inverse-depth colour range
+	panelError                  // |depth − gt|/gt, 0..0.5
+)
+
+// figPanel is one cell of a figure grid, drawn at the grid's cell size by nearest sampling.
+type figPanel struct {
+	title  string
+	kind   panelKind
+	img    pipeline.RGBImage
+	depth  []float32 // w×h
+	w, h   int
+	gt     []float32 // panelError: the GT, gw×gh
+	gw, gh int
+}
+
+// Colour-bar geometry: a strip and its labels.
+const (
+	barStrip, depthBarW, errBarW = 12, 64, 52
+	labelH                       = 16
+)
+
+// drawGrid draws rows of panels at cw×ch each; a row's depths share the inverse-depth range of its
+// first GT-like depth panel (the first depth panel titled "ground truth", else the first depth
+// panel), shown by a colour bar in metres at the row's end, followed by the error bar when the row
+// has an error panel.
+func drawGrid(rows [][]figPanel, cw, ch int) image.Image {
+	cols := 0
+	for _, r := range rows {
+		cols = max(cols, len(r))
+	}
+	rowH := ch + labelH
+	width := cols*cw + depthBarW + errBarW
+	img := image.NewRGBA(image.Rect(0, 0, width, rowH*len(rows)))
+	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
+	for r, row := range rows {
+		y0 := r*rowH + labelH
+		var ref []float32
+		for _, p := range row {
+			if p.kind == panelDepth && (ref == nil || p.title == "ground truth") {
+				ref = p.depth
+				if p.title == "ground truth" {
+					break
+				}
+			}
+		}
+		lo, hi := inverseRange(ref)
+		hasErr := false
+		for k, p := range row {
+			x0 := k * cw
+			for y := 0; y < ch; y++ {
+				for x := 0; x < cw; x++ {
+					img.SetRGBA(x0+x, y0+y, p.at(x, y, cw, ch, lo, hi))
 				}
 			}
 			drawText(img, x0+4, y0-4, p.title)
+			hasErr = hasErr || p.kind == panelError
+		}
+		bx := cols * cw
+		depthBar(img, bx+4, y0, ch, lo, hi)
+		if hasErr {
+			errorBar(img, bx+depthBarW+4, y0, ch)
 		}
 	}
 	return img
 }
 
-func resizeNearest(src []float32, sw, sh, w, h int) []float32 {
-	out := make([]float32, w*h)
+// at is the panel's colour at cell pixel (x, y) of a cw×ch cell.
+func (p figPanel) at(x, y, cw, ch int, lo, hi float64) color.RGBA {
+	switch p.kind {
+	case panelImage:
+		r, g, b := p.img.At(x*p.img.W/cw, y*p.img.H/ch)
+		return color.RGBA{r, g, b, 255}
+	case panelDepth:
+		return turboInverse(p.depth[(y*p.h/ch)*p.w+x*p.w/cw], lo, hi)
+	default:
+		g := p.gt[(y*p.gh/ch)*p.gw+x*p.gw/cw]
+		d := p.depth[(y*p.h/ch)*p.w+x*p.w/cw]
+		if !(g > 0) || !(d > 0) || math.IsInf(float64(g), 0) {
+			return color.RGBA{0, 0, 0, 255}
+		}
+		return turbo(math.Abs(float64(d-g)) / float64(g) / 0.5)
+	}
+}
+
+// depthBar draws the row's inverse-depth colour range as a vertical strip, near (top) to far
+// (bottom), labelled in metres at five evenly spaced inverse depths.
+func depthBar(img *image.RGBA, x0, y0, h int, lo, hi float64) {
 	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			out[y*w+x] = src[(y*sh/h)*sw+x*sw/w]
+		c := turbo(1 - float64(y)/float64(max(1, h-1)))
+		for x := 0; x < barStrip; x++ {
+			img.SetRGBA(x0+x, y0+y, c)
 		}
 	}
-	return out
+	for k := 0; k <= 4; k++ {
+		t := float64(k) / 4
+		inv := hi - t*(hi-lo)
+		label := "inf"
+		if inv > 0 {
+			label = metres(1 / inv)
+		}
+		y := y0 + int(t*float64(h-1))
+		drawText(img, x0+barStrip+3, min(max(y+4, y0+10), y0+h), label)
+	}
+}
+
+// errorBar is the error map's scale: 0 (bottom) to ≥ 0.5 AbsRel (top).
+func errorBar(img *image.RGBA, x0, y0, h int) {
+	for y := 0; y < h; y++ {
+		c := turbo(1 - float64(y)/float64(max(1, h-1)))
+		for x := 0; x < barStrip; x++ {
+			img.SetRGBA(x0+x, y0+y, c)
+		}
+	}
+	drawText(img, x0+barStrip+3, y0+10, ".5+")
+	drawText(img, x0+barStrip+3, y0+h/2+4, ".25")
+	drawText(img, x0+barStrip+3, y0+h, "0")
+}
+
+func metres(d float64) string {
+	switch {
+	case d >= 100:
+		return fmt.Sprintf("%.0fm", d)
+	case d >= 10:
+		return fmt.Sprintf("%.0fm", d)
+	default:
+		return fmt.Sprintf("%.1fm", d)
+	}
 }
 
 // inverseRange is the 2nd..98th percentile of 1/depth over valid pixels.

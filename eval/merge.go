@@ -87,16 +87,52 @@ type Merged struct {
 	// Followers and OtherMovers are the per-frame means over the recordings that report the split
 	// (nil when none does).
 	Followers, OtherMovers *MeanMetrics
+
+	// Model, Provider and Protocol are the first recording's (frames scored and skipped summed);
+	// Secondary merges the recordings' median-scaled views (nil when they have none).
+	Model, Provider string
+	Protocol        *ProtocolRecord
+	Secondary       *ScaledMetrics
+	// RPETransPerMMean is the mean drift per metre over the recordings that have it (nil: none).
+	RPETransPerMMean *float64
 }
 
 // Merge aggregates saved evaluations.
 func Merge(saved []*Saved) *Merged {
 	m := &Merged{Recordings: len(saved), Errors: map[string]string{}}
 	var all, dyn, st, fol, oth meanAcc
+	var sAll, sDyn, sSt meanAcc
+	var ratioSum, ratioSq, driftSum float64
+	ratioN, driftN := 0, 0
 	var lat []float64
 	for _, s := range saved {
 		r := s.Results
 		m.PerRecording = append(m.PerRecording, r)
+		if m.Model == "" {
+			m.Model, m.Provider = r.Model, r.Provider
+		}
+		if r.Protocol != nil {
+			if m.Protocol == nil {
+				p := *r.Protocol
+				p.FramesScored, p.FramesSkipped = 0, 0
+				m.Protocol = &p
+			}
+			m.Protocol.FramesScored += r.Protocol.FramesScored
+			m.Protocol.FramesSkipped += r.Protocol.FramesSkipped
+		}
+		if sc := r.Secondary; sc != nil && sc.All.Frames > 0 {
+			sAll.addMean(sc.All)
+			sDyn.addMean(sc.Dynamic)
+			sSt.addMean(sc.Static)
+			k := float64(sc.All.Frames)
+			ratioSum += sc.RatioMean * k
+			ratioSq += (sc.RatioStd*sc.RatioStd + sc.RatioMean*sc.RatioMean) * k
+			ratioN += sc.All.Frames
+		}
+		if r.Pose != nil && r.Pose.RPETransPerM != nil {
+			driftSum += *r.Pose.RPETransPerM
+			driftN++
+		}
 		m.Frames += r.Frames
 		m.Scored += r.Scored
 		m.Failed += r.Failed
@@ -122,6 +158,15 @@ func Merge(saved []*Saved) *Merged {
 		m.Latency.ThroughputFPS += r.Latency.ThroughputFPS / float64(len(saved))
 	}
 	m.All, m.Dynamic, m.Static = all.mean(), dyn.mean(), st.mean()
+	if ratioN > 0 {
+		mean := ratioSum / float64(ratioN)
+		m.Secondary = &ScaledMetrics{Scaling: string(ScaleMedian), All: sAll.mean(), Static: sSt.mean(), Dynamic: sDyn.mean(),
+			RatioMean: mean, RatioStd: math.Sqrt(math.Max(0, ratioSq/float64(ratioN)-mean*mean))}
+	}
+	if driftN > 0 {
+		d := driftSum / float64(driftN)
+		m.RPETransPerMMean = &d
+	}
 	m.Followers, m.OtherMovers = moverSplit(&fol, &oth)
 	if m.PoseRecordings > 0 {
 		m.ATESE3Mean /= float64(m.PoseRecordings)
@@ -162,7 +207,14 @@ func (m *Merged) Summary() string {
 	}
 	fmt.Fprintf(&b, "%-28s %7d %8.4f %8.3f %7.4f %8.4f %9.4f %8s\n", fmt.Sprintf("ALL (%d recordings)", m.Recordings), m.Frames,
 		m.All.AbsRel, m.All.RMSE, m.All.Delta1, m.Dynamic.AbsRel, m.Dynamic.Delta1, ate)
+	if m.Protocol != nil {
+		b.WriteString(m.Protocol.headline())
+	}
 	writeMetricTable(&b, m.All, m.Static, m.Dynamic, m.Followers, m.OtherMovers)
+	if s := m.Secondary; s != nil {
+		fmt.Fprintf(&b, "\nmedian-scaled per image, for comparison with relative models (the metric scale's error: GT/pred %.3f ± %.3f):\n", s.RatioMean, s.RatioStd)
+		writeMetricTable(&b, s.All, s.Static, s.Dynamic, nil, nil)
+	}
 	l := m.Latency
 	fmt.Fprintf(&b, "latency over all frames: p50 %.1f ms, p95 %.1f ms, max %.1f ms; at camera rate %d processed, %d dropped\n",
 		l.P50MS, l.P95MS, l.MaxMS, l.RealtimeProcessed, l.RealtimeDropped)
@@ -183,10 +235,13 @@ func WriteMerged(dir string, m *Merged) error {
 		Recordings   int           `json:"recordings"`
 		ATESE3Mean   float64       `json:"ate_se3_mean_m"`
 		ATESim3Mean  float64       `json:"ate_sim3_mean_m"`
+		PoseRecs     int           `json:"pose_recordings"`
+		DriftPerM    *float64      `json:"rpe_trans_per_m_mean,omitempty"`
 		PerRecording []resultsJSON `json:"per_recording"`
-	}{resultsJSON: resultsJSON{Schema: resultsSchema, Source: "merged", Frames: m.Frames, Scored: m.Scored, Failed: m.Failed,
+	}{resultsJSON: resultsJSON{Schema: resultsSchema, Source: "merged", Model: m.Model, Provider: m.Provider, Protocol: m.Protocol,
+		Secondary: m.Secondary, Frames: m.Frames, Scored: m.Scored, Failed: m.Failed,
 		All: m.All, Dynamic: m.Dynamic, Static: m.Static, Followers: m.Followers, OtherMovers: m.OtherMovers, Latency: m.Latency},
-		Recordings: m.Recordings, ATESE3Mean: m.ATESE3Mean, ATESim3Mean: m.ATESim3Mean, PerRecording: m.PerRecording}
+		Recordings: m.Recordings, ATESE3Mean: m.ATESE3Mean, ATESim3Mean: m.ATESim3Mean, PoseRecs: m.PoseRecordings, DriftPerM: m.RPETransPerMMean, PerRecording: m.PerRecording}
 	data, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {
 		return err

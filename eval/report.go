@@ -180,6 +180,9 @@ func WriteReport(dir string, r *Result) error {
 			}
 		}
 	}
+	if err := writeSamples(dir, r.Samples); err != nil {
+		return err
+	}
 	var figures []string
 	if img := SamplesFigure(r.Samples); img != nil {
 		if err := fileio.WritePNG(filepath.Join(dir, SamplesPNG), img); err != nil {
@@ -206,7 +209,15 @@ func WriteReport(dir string, r *Result) error {
 		}
 		figures = append(figures, pl.file)
 	}
-	return fileio.WriteFileAtomic(filepath.Join(dir, ReportFile), []byte(r.markdown(figures)), 0o644)
+	md := r.markdown(figures)
+	if err := fileio.WriteFileAtomic(filepath.Join(dir, ReportFile), []byte(md), 0o644); err != nil {
+		return err
+	}
+	page, err := markdownPage(md, dir)
+	if err != nil {
+		return err
+	}
+	return fileio.WriteFileAtomic(filepath.Join(dir, ReportHTML), page, 0o644)
 }
 
 func (r *Result) markdown(figures []string) string {

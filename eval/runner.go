@@ -133,6 +133,7 @@ type LatencyResult struct {
 type ProtocolRecord struct {
 	Model         string  `json:"model"`
 	ModelSHA256   string  `json:"model_sha256,omitempty"` // of the depth network's ONNX file
+	ModelBytes    int64   `json:"model_bytes,omitempty"`  // the ONNX files' size (depth and pose)
 	Provider      string  `json:"provider"`
 	Scaling       string  `json:"scaling"`           // of the headline numbers: none, median, fixed, affine_oracle
 	ScalingReason string  `json:"scaling_reason"`    // why (auto: the pipeline's metric claim)

@@ -26,6 +26,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := pf.single("bench"); err != nil {
+		return err
+	}
 	if *width <= 0 || *height <= 0 || *frames <= 0 {
 		return fmt.Errorf("--width %d --height %d --frames %d must be positive", *width, *height, *frames)
 	}

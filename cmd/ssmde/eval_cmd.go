@@ -18,7 +18,10 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "merge" {
 		return runEvalMerge(args[1:], stdout, stderr)
 	}
-	fs := newFlagSet("eval", "[flags] [--out DIR] RECORDING...   |   ssmde eval merge --out DIR REPORT_DIR...", stderr)
+	if len(args) > 0 && args[0] == "compare" {
+		return runEvalCompare(args[1:], stdout, stderr)
+	}
+	fs := newFlagSet("eval", "[flags] [--model DIR]... [--out DIR] RECORDING...   |   ssmde eval merge --out DIR REPORT_DIR...   |   ssmde eval compare --out DIR REPORT_DIR...", stderr)
 	var pf pipelineFlags
 	pf.register(fs)
 	out := fs.String("out", "", "report folder (results.json, frames.csv, figures, report.md); one sub-folder per recording when there are several")
@@ -58,7 +61,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		Samples: *samples, Rate: *rate}
 
 	// evalOne runs in several goroutines at once (--jobs): it keeps its errors to itself.
-	evalOne := func(path string, progress func(done, total int)) (*eval.Result, error) {
+	evalOne := func(modelDir, path string, progress func(done, total int)) (*eval.Result, error) {
 		var src eval.Source
 		var err error
 		if eval.IsSequenceFolder(path) {
@@ -72,7 +75,9 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 			return nil, err
 		}
 		defer src.Close()
-		m, p, err := pf.open(pipeline.Config{})
+		mf := pf
+		mf.model = modelDir
+		m, p, err := mf.open(pipeline.Config{})
 		if err != nil {
 			return nil, err
 		}
@@ -85,47 +90,84 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 			return nil, err
 		}
 		res.Model, res.Provider = m.Manifest.Name, m.Provider()
-		if res.Protocol.ModelSHA256, err = models.FileSHA256(filepath.Join(pf.model, m.Manifest.Depth.File)); err != nil {
+		if res.Protocol.ModelSHA256, err = models.FileSHA256(filepath.Join(modelDir, m.Manifest.Depth.File)); err != nil {
 			return nil, err
 		}
+		res.Protocol.ModelBytes = modelBytes(modelDir, m.Manifest)
 		return res, nil
 	}
 
+	if dirs := pf.models.all(); len(dirs) > 1 {
+		// Several models: each one's report under OUT/<model name>, then the comparison in OUT.
+		if *out == "" {
+			return errors.New("several --model need --out DIR (a report folder per model, and the comparison)")
+		}
+		var reports []*eval.Compared
+		used := map[string]int{}
+		for _, dir := range dirs {
+			man, err := models.LoadManifest(dir)
+			if err != nil {
+				return err
+			}
+			label := man.Name
+			if used[label]++; used[label] > 1 {
+				label = fmt.Sprintf("%s_%d", label, used[label])
+			}
+			fmt.Fprintf(stderr, "eval: %s (%s)\n", label, dir)
+			modelOut := filepath.Join(*out, label)
+			if err := evaluateModel(dir, recordings, modelOut, *jobs, *quiet, evalOne, io.Discard, stderr); err != nil {
+				return fmt.Errorf("%s: %w", dir, err)
+			}
+			c, err := eval.LoadCompared(modelOut)
+			if err != nil {
+				return err
+			}
+			reports = append(reports, c)
+		}
+		return writeComparison(*out, reports, stdout)
+	}
+	return evaluateModel(pf.model, recordings, *out, *jobs, *quiet, evalOne, stdout, stderr)
+}
+
+// evaluateModel evaluates one model on the recordings: one report in out, or with several
+// recordings a report folder each under out, evaluated by `jobs` workers, and the merged result.
+func evaluateModel(modelDir string, recordings []string, out string, jobs int, quiet bool,
+	evalOne func(modelDir, path string, progress func(done, total int)) (*eval.Result, error), stdout, stderr io.Writer) error {
 	if len(recordings) == 1 {
 		src := recordings[0]
-		bar := newProgress(-1, "eval", stderr, *quiet)
-		res, err := evalOne(src, func(done, total int) { bar.ChangeMax(total); bar.Set(done) })
+		bar := newProgress(-1, "eval", stderr, quiet)
+		res, err := evalOne(modelDir, src, func(done, total int) { bar.ChangeMax(total); bar.Set(done) })
 		bar.Finish()
 		if err != nil {
 			return err
 		}
 		fmt.Fprint(stdout, res.Summary())
-		if *out != "" {
-			if err := eval.WriteReport(*out, res); err != nil {
+		if out != "" {
+			if err := eval.WriteReport(out, res); err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "report: %s\n", filepath.Join(*out, eval.ReportFile))
+			fmt.Fprintf(stdout, "report: %s\n", filepath.Join(out, eval.ReportFile))
 		}
 		return nil
 	}
 
 	// Several recordings: one report folder each, evaluated by `jobs` workers, then merged.
-	if *out == "" {
+	if out == "" {
 		return errors.New("several recordings need --out DIR (one report folder each, and the merged results)")
 	}
-	bar := newProgress(len(recordings), "recordings", stderr, *quiet)
+	bar := newProgress(len(recordings), "recordings", stderr, quiet)
 	var mu sync.Mutex
 	var saved []*eval.Saved
 	var failures []string
 	work := make(chan string)
 	var wg sync.WaitGroup
-	for w := 0; w < *jobs; w++ {
+	for w := 0; w < jobs; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for path := range work {
-				dir := filepath.Join(*out, filepath.Base(path))
-				res, err := evalOne(path, nil)
+				dir := filepath.Join(out, filepath.Base(path))
+				res, err := evalOne(modelDir, path, nil)
 				if err == nil {
 					err = eval.WriteReport(dir, res)
 				}
@@ -159,10 +201,10 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	}
 	merged := eval.Merge(saved)
 	fmt.Fprint(stdout, merged.Summary())
-	if err := eval.WriteMerged(*out, merged); err != nil {
+	if err := eval.WriteMerged(out, merged); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "reports: %s/<recording>/report.md; merged: %s\n", *out, filepath.Join(*out, eval.ResultsFile))
+	fmt.Fprintf(stdout, "reports: %s/<recording>/report.md; merged: %s\n", out, filepath.Join(out, eval.ResultsFile))
 	if len(failures) > 0 {
 		return fmt.Errorf("%d of %d recordings failed", len(failures), len(recordings))
 	}
@@ -242,3 +284,57 @@ type multiFlag []string
 
 func (m *multiFlag) String() string     { return fmt.Sprint(*m) }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// modelBytes is the size of the model's ONNX files (depth and pose); 0 when unknown.
+func modelBytes(dir string, man *models.Manifest) int64 {
+	var n int64
+	files := []string{man.Depth.File}
+	if man.Pose != nil {
+		files = append(files, man.Pose.File)
+	}
+	for _, f := range files {
+		if st, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			n += st.Size()
+		}
+	}
+	return n
+}
+
+// runEvalCompare compares existing report folders (ssmde eval --out of each model on the same
+// recordings): one table, one figure with a column per model.
+func runEvalCompare(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("eval compare", "--out DIR REPORT_DIR REPORT_DIR...", stderr)
+	out := fs.String("out", "", "folder for compare.md, compare.html, compare.json and compare.png")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() < 2 || *out == "" {
+		fs.Usage()
+		return errUsage
+	}
+	var reports []*eval.Compared
+	for _, dir := range fs.Args() {
+		c, err := eval.LoadCompared(dir)
+		if err != nil {
+			return err
+		}
+		reports = append(reports, c)
+	}
+	return writeComparison(*out, reports, stdout)
+}
+
+func writeComparison(out string, reports []*eval.Compared, stdout io.Writer) error {
+	c, err := eval.Compare(reports)
+	if err != nil {
+		return err
+	}
+	if err := eval.WriteComparison(out, c); err != nil {
+		return err
+	}
+	fmt.Fprint(stdout, c.Table())
+	for _, w := range c.Warnings {
+		fmt.Fprintln(stdout, "note:", w)
+	}
+	fmt.Fprintf(stdout, "comparison: %s (and %s)\n", filepath.Join(out, eval.CompareMD), eval.CompareHTML)
+	return nil
+}

@@ -109,3 +109,58 @@ func TestEvalGroundTruthFootguns(t *testing.T) {
 		}
 	}
 }
+
+// TestEvalModelsSideBySide: two models over the same frames give one comparison (a table row each,
+// a figure with a column per model, a self-contained HTML page); `eval compare` rebuilds it from
+// the two report folders, and refuses reports of different recordings.
+func TestEvalModelsSideBySide(t *testing.T) {
+	root := testmodel.RepoRoot(t)
+	tiny, def := filepath.Join(root, "models", "testdata", "tiny"), filepath.Join(root, "models", "default")
+	tmp := t.TempDir()
+	drive, other, out := filepath.Join(tmp, "drive"), filepath.Join(tmp, "other"), filepath.Join(tmp, "cmp")
+	for _, d := range []string{drive, other} {
+		if code, so, se := runCLI(t, "sim", "--out", d, "--frames", "8", "--width", "128", "--height", "48", "--quiet"); code != 0 {
+			t.Fatalf("sim exit %d\n%s\n%s", code, so, se)
+		}
+	}
+	code, so, se := runCLI(t, "eval", "--model", def, "--model", tiny, "--samples", "2", "--out", out, "--quiet", drive)
+	if code != 0 {
+		t.Fatalf("eval exit %d\n%s\n%s", code, so, se)
+	}
+	md, err := os.ReadFile(filepath.Join(out, "compare.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"| tiny-test |", "| ssmde-", "AbsRel median", "compare.png"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("compare.md lacks %q:\n%s", want, md)
+		}
+	}
+	page, _ := os.ReadFile(filepath.Join(out, "compare.html"))
+	if !strings.Contains(string(page), "data:image/png;base64,") || strings.Contains(string(page), `src="compare.png"`) {
+		t.Errorf("compare.html does not embed its figure")
+	}
+	fig, err := os.Stat(filepath.Join(out, "compare.png"))
+	if err != nil || fig.Size() == 0 {
+		t.Fatalf("compare.png: %v", err)
+	}
+	// From the report folders alone.
+	again := filepath.Join(tmp, "again")
+	reports, _ := filepath.Glob(filepath.Join(out, "*", "results.json"))
+	if len(reports) != 2 {
+		t.Fatalf("%d model reports", len(reports))
+	}
+	if code, so, se := runCLI(t, "eval", "compare", "--out", again, filepath.Dir(reports[0]), filepath.Dir(reports[1])); code != 0 || !strings.Contains(so, "| tiny-test |") {
+		t.Fatalf("compare: exit %d\n%s\n%s", code, so, se)
+	}
+	otherReport := filepath.Join(tmp, "other-report")
+	if code, so, se := runCLI(t, "eval", "--model", tiny, "--out", otherReport, "--quiet", other); code != 0 {
+		t.Fatalf("eval other: exit %d\n%s\n%s", code, so, se)
+	}
+	if code, _, se := runCLI(t, "eval", "compare", "--out", again, filepath.Dir(reports[0]), otherReport); code == 0 || !strings.Contains(se, "same recordings") {
+		t.Fatalf("reports of different recordings compared: exit %d\n%s", code, se)
+	}
+	if code, _, se := runCLI(t, "infer", "--model", tiny, "--model", def, "--out", again, drive); code == 0 || !strings.Contains(se, "runs one model") {
+		t.Fatalf("infer with two models: exit %d\n%s", code, se)
+	}
+}

@@ -21,17 +21,23 @@ import (
 
 // pipelineFlags are the flags every command that runs the pipeline shares (infer, later eval and bench).
 type pipelineFlags struct {
-	model, providers, runtimeLib string
-	threads                      int
-	fit, scaleMode               string
-	fixedScale, cameraHeight     float64
-	fixedShift, pitch, roll      float64
-	rectify, pose                bool
-	minDepth, maxDepth           float64
+	// model is the model folder; models lists every --model given (ssmde eval compares several;
+	// the other commands take one).
+	model                    string
+	models                   modelList
+	providers, runtimeLib    string
+	threads                  int
+	fit, scaleMode           string
+	fixedScale, cameraHeight float64
+	fixedShift, pitch, roll  float64
+	rectify, pose            bool
+	minDepth, maxDepth       float64
 }
 
 func (f *pipelineFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.model, "model", defaultModelDir(), "model folder (model.yaml + ONNX files)")
+	f.models = modelList{dirs: &f.model}
+	f.model = defaultModelDir()
+	fs.Var(&f.models, "model", "model folder (model.yaml + ONNX files)")
 	fs.StringVar(&f.providers, "providers", "cpu", "execution providers in order of preference: tensorrt,cuda,cpu")
 	fs.StringVar(&f.runtimeLib, "onnxruntime", "", "ONNX Runtime shared library (default: $ONNXRUNTIME_LIB or the one `make setup` fetched)")
 	fs.IntVar(&f.threads, "threads", 0, "ONNX Runtime intra-op threads (0: its default)")
@@ -59,6 +65,39 @@ func defaultModelDir() string {
 }
 
 // open loads the model and builds a pipeline with the flags' settings.
+// modelList is the --model flag: the first use replaces the default, later uses add models.
+type modelList struct {
+	dirs *string // the first (or the default)
+	more []string
+	set  bool
+}
+
+func (m *modelList) String() string {
+	if m == nil || m.dirs == nil {
+		return ""
+	}
+	return strings.Join(m.all(), ",")
+}
+
+func (m *modelList) Set(v string) error {
+	if !m.set {
+		*m.dirs, m.set = v, true
+		return nil
+	}
+	m.more = append(m.more, v)
+	return nil
+}
+
+func (m *modelList) all() []string { return append([]string{*m.dirs}, m.more...) }
+
+// single says "one model" to a command that runs one, when several --model were given.
+func (f *pipelineFlags) single(cmd string) error {
+	if len(f.models.more) > 0 {
+		return fmt.Errorf("ssmde %s runs one model; --model was given %d times (ssmde eval compares several)", cmd, 1+len(f.models.more))
+	}
+	return nil
+}
+
 func (f *pipelineFlags) open(cfg pipeline.Config) (*models.Model, *pipeline.Pipeline, error) {
 	if f.model == "" {
 		return nil, nil, errors.New("no model: give --model DIR (a folder with model.yaml; models/default when run from the repository)")
@@ -144,6 +183,9 @@ func runInfer(args []string, stdout, stderr io.Writer) error {
 	maxRange := fs.Float64("max-range", 0, "point cloud: drop points farther than this in metres (0: off)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := pf.single("infer"); err != nil {
 		return err
 	}
 	if *out == "" || fs.NArg() == 0 {
