@@ -23,6 +23,9 @@ type RunConfig struct {
 	DistanceBinWidth float64
 	// Progress, when set, is called after each frame.
 	Progress func(done, total int)
+	// OnResult, when set, receives every frame's pipeline result (ssmde eval --record writes what
+	// the node would have published); an error stops the run.
+	OnResult func(*pipeline.Result) error
 }
 
 // FrameRow is one frame's line in the per-frame CSV.
@@ -286,6 +289,11 @@ func Run(src Source, p *pipeline.Pipeline, cfg RunConfig) (*Result, error) {
 			row.Err = err.Error()
 			res.Rows = append(res.Rows, row)
 			continue
+		}
+		if cfg.OnResult != nil {
+			if err := cfg.OnResult(pr); err != nil {
+				return nil, err
+			}
 		}
 		row.LatencyMS = float64(pr.Timings.Total.Microseconds()) / 1000
 		row.Scale, row.Shift = pr.Scale, pr.Shift

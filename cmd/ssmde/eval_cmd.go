@@ -35,6 +35,8 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	samples := fs.Int("samples", 4, "frames shown in the samples figure")
 	jobs := fs.Int("jobs", 1, "recordings evaluated at the same time (each opens its own model)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
+	record := fs.String("record", "", "also write what the node would have published (depth, depth/camera_info, points, depth/colormap, odom, /tf) to this .mcap or .bag, stamped like the input")
+	recordNS := fs.String("record-namespace", "/ssmde", "namespace of the --record topics")
 	topics, bagOpts := registerBagFlags(fs)
 	var bags multiFlag
 	fs.Var(&bags, "bag", "a recording: MCAP file, rosbag2 folder or ROS 1 .bag (repeatable; same as giving it as an argument)")
@@ -60,6 +62,15 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	cfg := eval.RunConfig{Protocol: eval.Protocol{MinDepth: *gtMin, MaxDepth: *gtMax, Crop: cropWin, Scaling: sc, FixedScale: *fixedRatio},
 		Samples: *samples, Rate: *rate}
 
+	var recorder *predictionRecorder
+	if *record != "" {
+		if len(recordings) != 1 || len(pf.models.more) > 0 {
+			return fmt.Errorf("--record %s writes one model's predictions of one recording; got %d recording(s) and %d model(s)", *record, len(recordings), 1+len(pf.models.more))
+		}
+		if recorder, err = newPredictionRecorder(*record, *recordNS); err != nil {
+			return err
+		}
+	}
 	// evalOne runs in several goroutines at once (--jobs): it keeps its errors to itself.
 	evalOne := func(modelDir, path string, progress func(done, total int)) (*eval.Result, error) {
 		var src eval.Source
@@ -77,7 +88,11 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		defer src.Close()
 		mf := pf
 		mf.model = modelDir
-		m, p, err := mf.open(pipeline.Config{})
+		pc := pipeline.Config{}
+		if recorder != nil {
+			pc.Points, pc.Colormap = true, true
+		}
+		m, p, err := mf.open(pc)
 		if err != nil {
 			return nil, err
 		}
@@ -85,6 +100,9 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		defer p.Close()
 		c := cfg
 		c.Progress = progress
+		if recorder != nil {
+			c.OnResult = recorder.record
+		}
 		res, err := eval.Run(src, p, c)
 		if err != nil {
 			return nil, err
@@ -126,7 +144,16 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		}
 		return writeComparison(*out, reports, stdout)
 	}
-	return evaluateModel(pf.model, recordings, *out, *jobs, *quiet, evalOne, stdout, stderr)
+	err = evaluateModel(pf.model, recordings, *out, *jobs, *quiet, evalOne, stdout, stderr)
+	if recorder != nil {
+		if cerr := recorder.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			fmt.Fprintf(stdout, "predictions: %s (%d frames under %s)\n", *record, recorder.written, recorder.ns)
+		}
+	}
+	return err
 }
 
 // evaluateModel evaluates one model on the recordings: one report in out, or with several

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -10,7 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ssmde/ssmde/bag"
 	"github.com/ssmde/ssmde/internal/testmodel"
+	"github.com/ssmde/ssmde/msgs"
 )
 
 // TestParseFlagsAfterArguments: flags may follow the positional arguments; after "--" all is positional.
@@ -162,5 +165,78 @@ func TestEvalModelsSideBySide(t *testing.T) {
 	}
 	if code, _, se := runCLI(t, "infer", "--model", tiny, "--model", def, "--out", again, drive); code == 0 || !strings.Contains(se, "runs one model") {
 		t.Fatalf("infer with two models: exit %d\n%s", code, se)
+	}
+}
+
+// TestEvalRecordsPredictions: --record writes the node's outputs for every frame, stamped like the
+// input images, and the recorded odometry is the trajectory the report exports.
+func TestEvalRecordsPredictions(t *testing.T) {
+	tiny := filepath.Join(testmodel.RepoRoot(t), "models", "testdata", "tiny")
+	tmp := t.TempDir()
+	drive, pred, out := filepath.Join(tmp, "drive.mcap"), filepath.Join(tmp, "pred.mcap"), filepath.Join(tmp, "report")
+	if code, so, se := runCLI(t, "sim", "--bag", drive, "--frames", "6", "--width", "64", "--height", "32", "--quiet"); code != 0 {
+		t.Fatalf("sim exit %d\n%s\n%s", code, so, se)
+	}
+	code, so, se := runCLI(t, "eval", "--model", tiny, drive, "--record", pred, "--out", out, "--quiet")
+	if code != 0 || !strings.Contains(so, "predictions: "+pred+" (6 frames under /ssmde)") {
+		t.Fatalf("eval exit %d\n%s\n%s", code, so, se)
+	}
+	stamps := func(path, topic string) (out []int64, decoded []msgs.Message) {
+		t.Helper()
+		r, err := bag.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		it, err := r.Messages(bag.ReadOptions{Topics: []string{topic}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for {
+			m, err := it.Next()
+			if err != nil {
+				break
+			}
+			d, err := m.Decode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, decoded = append(out, m.LogTime), append(decoded, d)
+		}
+		return out, decoded
+	}
+	_, images := stamps(drive, "/camera/image_raw")
+	if len(images) != 6 {
+		t.Fatalf("%d input images", len(images))
+	}
+	for _, topic := range []string{"/ssmde/depth", "/ssmde/depth/camera_info", "/ssmde/points", "/ssmde/odom", "/tf"} {
+		logs, got := stamps(pred, topic)
+		if len(got) != 6 {
+			t.Fatalf("%s: %d messages, want 6", topic, len(got))
+		}
+		for i := range logs {
+			want := images[i].(*msgs.Image).Header.Stamp.Nanos()
+			if logs[i] != want {
+				t.Fatalf("%s message %d logged at %d, the input image is stamped %d", topic, i, logs[i], want)
+			}
+		}
+		if topic == "/ssmde/depth" {
+			d := got[5].(*msgs.Image)
+			if d.Encoding != "32FC1" || d.Header.Stamp.Nanos() != logs[5] || d.Header.FrameID != images[5].(*msgs.Image).Header.FrameID {
+				t.Fatalf("depth %s stamp %d frame %q", d.Encoding, d.Header.Stamp.Nanos(), d.Header.FrameID)
+			}
+		}
+		if topic == "/ssmde/odom" {
+			tum, err := os.ReadFile(filepath.Join(out, "trajectory_est.tum"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSpace(string(tum)), "\n")
+			last := strings.Fields(lines[len(lines)-1])
+			p := got[5].(*msgs.Odometry).Pose.Pose.Position
+			if want := fmt.Sprintf("%.9g", p.X); last[1] != want {
+				t.Fatalf("recorded odometry x %s, the report's trajectory %s", want, last[1])
+			}
+		}
 	}
 }
