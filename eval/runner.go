@@ -104,9 +104,10 @@ func meanStd(v []float64) (mean, std float64) {
 
 // DistanceBin is the AbsRel of all scored pixels whose GT depth falls in [From, To).
 type DistanceBin struct {
-	From, To float64
-	AbsRel   float64
-	Pixels   int
+	From   float64 `json:"from_m"`
+	To     float64 `json:"to_m"`
+	AbsRel float64 `json:"abs_rel"`
+	Pixels int     `json:"pixels"`
 }
 
 // Sample is a frame kept for the figures.
