@@ -95,7 +95,10 @@ func EvaluateOdometry(est, gt []Pose, stamps []float64) (*OdometryEval, error) {
 	if out.SE3, err = AlignUmeyama(pe, pg, false); err != nil {
 		return nil, err
 	}
-	if out.Sim3, err = AlignUmeyama(pe, pg, true); err != nil {
+	if r.EstLengthM == 0 {
+		// An odometry that never moves: the best similarity shrinks it to the GT's centroid (scale 0).
+		out.Sim3 = Sim3{Scale: 0, R: out.SE3.R, T: centroid(pg)}
+	} else if out.Sim3, err = AlignUmeyama(pe, pg, true); err != nil {
 		return nil, err
 	}
 	r.Sim3Scale = out.Sim3.Scale
@@ -183,6 +186,15 @@ func scaleOverSegments(est, gt [][3]float64, coord, times []float64, delta float
 		i = j
 	}
 	return out
+}
+
+func centroid(p [][3]float64) (c [3]float64) {
+	for _, q := range p {
+		for k := range c {
+			c[k] += q[k] / float64(len(p))
+		}
+	}
+	return c
 }
 
 func rotationAngleDeg(r [9]float64) float64 {

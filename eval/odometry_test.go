@@ -111,6 +111,28 @@ func TestOdometryScaleDriftShows(t *testing.T) {
 	}
 }
 
+// TestOdometryThatNeverMoves: an estimate stuck at the origin scores the GT's spread, with scale 0.
+func TestOdometryThatNeverMoves(t *testing.T) {
+	gt, stamps := curvingDrive(20)
+	est := make([]Pose, len(gt))
+	for i := range est {
+		est[i] = IdentityPose()
+	}
+	od, err := EvaluateOdometry(est, gt, stamps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := centroid(positions(gt))
+	var spread float64
+	for _, p := range gt {
+		spread += sq(distance(p.T, c))
+	}
+	spread = math.Sqrt(spread / float64(len(gt)))
+	if r := od.Result; r.Sim3Scale != 0 || math.Abs(r.ATESim3-spread) > 1e-9 || r.ATESE3 < spread-1e-9 {
+		t.Fatalf("Sim(3) scale %g, ATE %g (want the GT's spread %g), SE(3) ATE %g", r.Sim3Scale, r.ATESim3, spread, r.ATESE3)
+	}
+}
+
 func TestOdometryRefusesAGroundTruthThatNeverMoves(t *testing.T) {
 	gt := []Pose{IdentityPose(), IdentityPose(), IdentityPose(), IdentityPose()}
 	est, _ := curvingDrive(4)

@@ -306,7 +306,7 @@ func Run(src Source, p *pipeline.Pipeline, cfg RunConfig) (*Result, error) {
 		}
 		res.LatencyMSs = append(res.LatencyMSs, row.LatencyMS)
 		arrivals = append(arrivals, stamp-firstStamp)
-		if f.GTPose != nil {
+		if f.GTPose != nil && p.Odometry() {
 			w := pr.World
 			res.EstPoses = append(res.EstPoses, Pose{R: w.R, T: w.T})
 			res.GTPoses = append(res.GTPoses, *f.GTPose)

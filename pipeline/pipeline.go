@@ -509,6 +509,10 @@ func (p *Pipeline) Reconfigure(cfg Config) error {
 // Config returns the effective configuration (defaults filled in).
 func (p *Pipeline) Config() Config { return p.cfg }
 
+// Odometry reports whether the pipeline estimates ego-motion (a pose net, and pose on): without it
+// Result.World stays the identity.
+func (p *Pipeline) Odometry() bool { return p.cfg.Pose && p.model.Pose != nil }
+
 // MetricClaim says whether the depth the pipeline publishes claims to be in metres, and why: a
 // scale mode that recovers the scale (camera_height, sparse_depth, fixed_affine, or a configured
 // fixed factor), or a network whose own scale is metric (metric_scale in model.yaml, or output kind
