@@ -8,7 +8,8 @@
 # pseudo-depth from the sim's relative-depth NETWORK (scripts/student_lib.sh relative_teacher), never
 # the GT; `oracle` is the pseudo row with the GT-derived stand-in, for reference only.
 # Budget per run (2 CPU cores): lite encoder, batch 4, EPOCHS=15 (about 1,800 steps), 2 torch threads.
-# Scores: `ssmde eval`, median scaling, on the 640×192 street test split of 8 scenes × 50 frames (400
+# Banked: each finished run's scores go to models/recipe/results/ablation/ROW/seedN.json (commit them: the
+# table is printed from there, so it grows across working stretches). Scores: `ssmde eval`, median scaling, on the 640×192 street test split of 8 scenes × 50 frames (400
 # frames, seed 3000), the indoor test split (seed 6000, 4 × 50), the old world's street test split and
 # the real TUM frame (when ../shared is beside the checkout); moving pixels also split into followers
 # (movers that look static to the camera) and other movers.
@@ -41,7 +42,8 @@ for row in "${ROWS[@]}"; do
     run=$RUNS/$row/seed$seed
     train_run "$row" data/new320/train data/new320/val "$run" "$seed"
     eval_all "$run"
+    $PY scripts/ablation_bank.py "$run" "$row" "$seed"
     echo "[ablation] $row seed $seed done"
   done
 done
-$PY scripts/ablation_table.py "$RUNS"
+$PY scripts/ablation_table.py

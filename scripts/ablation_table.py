@@ -1,7 +1,9 @@
-"""Prints the ablation table (Markdown) from the merged eval results of scripts/ablation.sh.
+"""Prints the ablation table (Markdown) from the banked scores of scripts/ablation.sh
+(models/recipe/results/ablation/ROW/seedN.json, written by scripts/ablation_bank.py).
 
-One row per method: AbsRel and δ1 as mean ± std over the seeds that have finished (n), on the street
-test split (all, static and moving pixels) and the indoor test split (all pixels).
+One row per method: AbsRel and δ1 as mean ± std over the seeds banked (n), on the street test split
+(all, static and moving pixels, followers), the indoor test split, the old world's street split and
+the real TUM frame (all pixels).
 """
 import glob
 import json
@@ -17,7 +19,8 @@ ROWS = [
     ("full", "full SS-MDE, redesigned (unreliable set, bounded distillation, snapshot teacher)"),
     ("oracle", "ORACLE: + pseudo-depth from the GT-derived stand-in (not self-supervised)"),
 ]
-COLUMNS = [("street", "all"), ("street", "static"), ("street", "dynamic"), ("indoor", "all")]
+COLUMNS = [("street", "all"), ("street", "static"), ("street", "dynamic"), ("street", "followers"), ("indoor", "all"),
+           ("old-street", "all"), ("tum", "all")]
 
 
 def cell(values, digits=3):
@@ -29,15 +32,13 @@ def cell(values, digits=3):
 
 
 def load(root, name):
-    """{(split, part): [(abs_rel, delta1, frames)]} over the seeds of one row."""
+    """{(split, part): [(abs_rel, delta1, frames)]} over the banked seeds of one row."""
     out = {}
-    for run in sorted(glob.glob(os.path.join(root, name, "seed*"))):
+    for path in sorted(glob.glob(os.path.join(root, name, "seed*.json"))):
+        with open(path) as f:
+            splits = json.load(f)["splits"]
         for split, part in COLUMNS:
-            path = os.path.join(run, "eval", split, "merged", "results.json")
-            if not os.path.exists(path):
-                continue
-            with open(path) as f:
-                m = json.load(f).get(part)
+            m = splits.get(split, {}).get(part)
             if m:
                 out.setdefault((split, part), []).append((m["abs_rel"], m["delta1"], m["frames"]))
     return out
@@ -66,4 +67,4 @@ def main(root):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "build/ablation")
+    main(sys.argv[1] if len(sys.argv) > 1 else "models/recipe/results/ablation")

@@ -28,9 +28,9 @@ func TestImportThenEvalCameraHeightNearOracle(t *testing.T) {
 		t.Fatalf("unknown preset: exit %d, %s (want the list of presets)", code, se)
 	}
 	drive := filepath.Join(t.TempDir(), "drive")
-	// No side streets: the network behind the export's signature is our student of the old
-	// world, which never saw one and mistakes them (the oracle's AbsRel with them is 0.31); this
-	// test is of the recovery, on a street the network knows.
+	// No side streets: the network behind the export's signature is our default student, small and
+	// trained briefly, which mistakes them (the oracle's AbsRel with them was 0.31 for the student of
+	// the old world); this test is of the scale-and-shift recovery, not of the network.
 	if code, so, se := runCLI(t, "sim", "--out", drive, "--seed", "9000", "--frames", "30", "--crossing-spacing", "0", "--quiet"); code != 0 {
 		t.Fatalf("sim: exit %d\n%s\n%s", code, so, se)
 	}
