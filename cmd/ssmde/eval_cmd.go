@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/ssmde/ssmde/eval"
@@ -127,7 +128,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 			if err != nil {
 				return err
 			}
-			label := man.Name
+			label := folderName(man.Name)
 			if used[label]++; used[label] > 1 {
 				label = fmt.Sprintf("%s_%d", label, used[label])
 			}
@@ -364,4 +365,26 @@ func writeComparison(out string, reports []*eval.Compared, stdout io.Writer) err
 	}
 	fmt.Fprintf(stdout, "comparison: %s (and %s)\n", filepath.Join(out, eval.CompareMD), eval.CompareHTML)
 	return nil
+}
+
+// folderName makes a model name safe as a folder name: letters, digits, ".", "-" and "_" stay,
+// runs of anything else become one "_".
+func folderName(name string) string {
+	var b strings.Builder
+	under := false
+	for _, r := range name {
+		ok := r == '.' || r == '-' || r == '_' || (r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z')
+		if ok {
+			b.WriteRune(r)
+			under = false
+		} else if !under {
+			b.WriteByte('_')
+			under = true
+		}
+	}
+	out := strings.Trim(b.String(), "_.")
+	if out == "" {
+		return "model"
+	}
+	return out
 }
