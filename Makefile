@@ -24,7 +24,7 @@ test-go:
 
 # The concurrent parts run again under the race detector.
 test-race:
-	$(GO) test -count=1 -race ./pipeline/... ./models/... ./node/... ./msgs/... ./eval/...
+	$(GO) test -count=1 -race ./pipeline/... ./models/... ./node/... ./msgs/... ./eval/... ./bag/...
 	$(GO) test -count=1 -race -run 'TestEvalJobs|TestParseFlags' ./cmd/ssmde
 
 test-python:

@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/foxglove/mcap/go/mcap"
 )
@@ -262,17 +263,22 @@ func mcapMessage(schema *mcap.Schema, ch *mcap.Channel, msg *mcap.Message) *Mess
 	return &Message{Topic: ch.Topic, Type: typ, Encoding: ch.MessageEncoding, LogTime: int64(msg.LogTime), Data: msg.Data}
 }
 
-// countingReader counts the bytes read through it, for the offsets of errors.
+// countingReader counts the bytes read through it, for the offsets of errors. The count is atomic:
+// the zstd decoder of an MCAP chunk reads ahead from its own goroutine while the iterator asks
+// for the offset (found by the race detector).
 type countingReader struct {
 	r io.Reader
-	n int64
+	n atomic.Int64
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.n += int64(n)
+	c.n.Add(int64(n))
 	return n, err
 }
+
+// count is the number of bytes read so far.
+func (c *countingReader) count() int64 { return c.n.Load() }
 
 // linear starts a file-order scan with the library's lexer.
 func (m *mcapReader) linear(opts ReadOptions) (*mcapLinear, error) {
@@ -329,7 +335,7 @@ func (it *mcapLinear) Next() (*Message, error) {
 		return nil, it.err
 	}
 	for {
-		off := it.cr.n
+		off := it.cr.count()
 		tok, rec, err := it.lexNext()
 		if err != nil {
 			var trunc *mcap.ErrTruncatedRecord

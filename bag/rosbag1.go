@@ -620,7 +620,7 @@ func (b *ros1Reader) linear(opts ReadOptions) (*ros1Linear, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &ros1Linear{b: b, r: r, cr: cr, off: cr.n - int64(r.Buffered()), indexPos: indexPos, opts: opts,
+	return &ros1Linear{b: b, r: r, cr: cr, off: cr.count() - int64(r.Buffered()), indexPos: indexPos, opts: opts,
 		conns: map[uint32]ros1Conn{}, comps: map[string]bool{}}, nil
 }
 
