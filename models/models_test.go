@@ -294,3 +294,34 @@ func FuzzParseManifest(f *testing.F) {
 		}
 	})
 }
+
+// TestSessionThreadsAndSpinning: under TensorRT/CUDA an unset thread count becomes GPUThreads, a set
+// one stays; with spinning off the session still opens and runs the known function.
+func TestSessionThreadsAndSpinning(t *testing.T) {
+	for _, c := range []struct {
+		provider    string
+		configured  int
+		wantThreads int
+	}{{ProviderCPU, 0, 0}, {ProviderCPU, 3, 3}, {ProviderCUDA, 0, GPUThreads}, {ProviderTensorRT, 0, GPUThreads}, {ProviderTensorRT, 4, 4}} {
+		if got := IntraOpThreadsFor(c.provider, c.configured); got != c.wantThreads {
+			t.Errorf("IntraOpThreadsFor(%s, %d) = %d, want %d", c.provider, c.configured, got, c.wantThreads)
+		}
+	}
+	requireRuntime(t)
+	m, err := Open(tinyDir, SessionConfig{IntraOpThreads: 2, NoSpinning: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	in := m.Depth.Input()
+	for i := range in {
+		in[i] = 0.5
+	}
+	if err := m.Depth.Run(); err != nil {
+		t.Fatal(err)
+	}
+	// sigmoid(4/3 · 3 · 0.5 − 2) = sigmoid(0) = 0.5.
+	if out := m.Depth.Output(); math.Abs(float64(out[0])-0.5) > 1e-6 {
+		t.Fatalf("depth output %v, want 0.5", out[0])
+	}
+}

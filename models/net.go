@@ -14,8 +14,13 @@ import (
 type SessionConfig struct {
 	// Providers in order of preference; the CPU is always the last resort. Empty means CPU only.
 	Providers []ProviderConfig
-	// IntraOpThreads is the thread count inside one operator; 0 lets ONNX Runtime choose.
+	// IntraOpThreads is the thread count inside one operator; 0 chooses: ONNX Runtime's default
+	// (one per core) on the CPU, GPUThreads under TensorRT or CUDA, where the CPU only feeds the GPU.
 	IntraOpThreads int
+	// NoSpinning stops ONNX Runtime's worker threads from busy-waiting for the next operator after a
+	// Run (session.intra_op.allow_spinning = 0). Spinning shaves a little latency off back-to-back
+	// Runs but burns a core between frames; the node, fed at camera rate, turns it off.
+	NoSpinning bool
 	// RuntimeLibrary is the ONNX Runtime shared library; empty searches (see FindRuntimeLibrary).
 	RuntimeLibrary string
 	// Logger receives the one line saying which provider runs; nil uses slog.Default().
@@ -36,6 +41,7 @@ type Net struct {
 	provider string
 	chosen   ProviderConfig // the provider the session runs on, reused by Reshape
 	threads  int
+	noSpin   bool
 	session  *ort.AdvancedSession
 
 	graphIn, graphOut []ort.InputOutputInfo
@@ -214,7 +220,7 @@ func (n *Net) Reshape(w, h int) error {
 	if err := n.bind(int64(h), int64(w)); err != nil {
 		return err
 	}
-	session, err := newSession(n.path, n, n.chosen, n.threads)
+	session, err := newSession(n.path, n, n.chosen, n.threads, n.noSpin)
 	if err != nil {
 		return fmt.Errorf("%s: session for %dx%d input: %w", n.name, w, h, err)
 	}
@@ -313,7 +319,7 @@ func openNet(dir string, spec NetSpec, key string, inShape, outShape []int64, cf
 		return nil, fmt.Errorf("%s (model.yaml %s.file): cannot be loaded as ONNX: %w", path, key, err)
 	}
 	n := &Net{name: spec.File, key: key, path: path, spec: spec, graphIn: inputs, graphOut: outputs,
-		threads: cfg.IntraOpThreads, fixedOut: outShape}
+		threads: cfg.IntraOpThreads, noSpin: cfg.NoSpinning, fixedOut: outShape}
 	info, err := findTensor(spec.File, "input", spec.Input, key+".input", inputs)
 	if err != nil {
 		return nil, err
@@ -346,7 +352,7 @@ func openNet(dir string, spec NetSpec, key string, inShape, outShape []int64, cf
 			}
 		}
 		start := time.Now()
-		session, err := newSession(path, n, p, cfg.IntraOpThreads)
+		session, err := newSession(path, n, p, cfg.IntraOpThreads, cfg.NoSpinning)
 		if err != nil {
 			if p.Name == ProviderCPU {
 				n.Close()
@@ -480,7 +486,20 @@ func (n *Net) bind(h, w int64) error {
 	return nil
 }
 
-func newSession(path string, n *Net, p ProviderConfig, threads int) (*ort.AdvancedSession, error) {
+// GPUThreads is the intra-op thread count under TensorRT or CUDA when none is given: the graph runs
+// on the GPU, and the CPU threads would only spin beside it, taking cores the robot's other nodes need.
+const GPUThreads = 1
+
+// IntraOpThreadsFor is the thread count a session on provider gets for the configured count
+// (0: choose, see SessionConfig.IntraOpThreads); 0 means ONNX Runtime's own default.
+func IntraOpThreadsFor(provider string, configured int) int {
+	if configured == 0 && (provider == ProviderTensorRT || provider == ProviderCUDA) {
+		return GPUThreads
+	}
+	return configured
+}
+
+func newSession(path string, n *Net, p ProviderConfig, threads int, noSpin bool) (*ort.AdvancedSession, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
@@ -489,9 +508,17 @@ func newSession(path string, n *Net, p ProviderConfig, threads int) (*ort.Advanc
 		return nil, err
 	}
 	defer opts.Destroy()
-	if threads > 0 {
-		if err := opts.SetIntraOpNumThreads(threads); err != nil {
+	if t := IntraOpThreadsFor(p.Name, threads); t > 0 {
+		if err := opts.SetIntraOpNumThreads(t); err != nil {
 			return nil, err
+		}
+	}
+	if noSpin {
+		// ONNX Runtime's session options keys (onnxruntime_session_options_config_keys.h).
+		for _, key := range []string{"session.intra_op.allow_spinning", "session.inter_op.allow_spinning"} {
+			if err := opts.AddSessionConfigEntry(key, "0"); err != nil {
+				return nil, fmt.Errorf("session option %s: %w", key, err)
+			}
 		}
 	}
 	if err := p.appendTo(opts); err != nil {

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ssmde/ssmde/internal/cpuclock"
 	"github.com/ssmde/ssmde/msgs"
 	"github.com/ssmde/ssmde/pipeline"
 )
@@ -27,7 +28,10 @@ type Stats struct {
 	lastIn        uint64
 	lastOut       uint64
 	lastAt        time.Time
+	lastCPU       time.Duration
 	lastError     string
+	// cpu reads the process's CPU time (cpuclock.Process; a test sets its own).
+	cpu func() time.Duration
 }
 
 // Frame records one published frame and its receipt-to-publish latency.
@@ -85,6 +89,9 @@ type Snapshot struct {
 	Shift                 float64                 // affine models
 	Fit                   pipeline.AffineEstimate // camera_height (affine) and sparse_depth
 	SecondsSinceLastInput float64
+	// CPUPercent is the process's CPU use over the last period (100: one core busy), and
+	// CPUPerFrameMS that CPU time per published frame (everything the process did, divided).
+	CPUPercent, CPUPerFrameMS float64
 }
 
 // Snapshot computes rates since the previous call.
@@ -93,14 +100,22 @@ func (s *Stats) Snapshot(now time.Time, arrived, dropped uint64) Snapshot {
 	defer s.mu.Unlock()
 	snap := Snapshot{Arrived: arrived, Dropped: dropped, Published: s.published, Failed: s.failed,
 		BadInfo: s.badInfo, NoInfo: s.noInfo, CompressedDepth: s.compressed, LastError: s.lastError}
+	if s.cpu == nil {
+		s.cpu = cpuclock.Process
+	}
+	cpu := s.cpu()
 	if !s.lastAt.IsZero() {
 		dt := now.Sub(s.lastAt).Seconds()
 		if dt > 0 {
 			snap.InputHz = float64(arrived-s.lastIn) / dt
 			snap.OutputHz = float64(s.published-s.lastOut) / dt
+			snap.CPUPercent = 100 * (cpu - s.lastCPU).Seconds() / dt
+		}
+		if frames := s.published - s.lastOut; frames > 0 {
+			snap.CPUPerFrameMS = float64((cpu-s.lastCPU).Microseconds()) / 1000 / float64(frames)
 		}
 	}
-	s.lastIn, s.lastOut, s.lastAt = arrived, s.published, now
+	s.lastIn, s.lastOut, s.lastAt, s.lastCPU = arrived, s.published, now, cpu
 	if s.latN > 0 {
 		l := append([]float64(nil), s.lat[:s.latN]...)
 		sort.Float64s(l)
@@ -142,6 +157,8 @@ func (snap Snapshot) DiagnosticArray(stamp msgs.Time, name, hardwareID string) *
 			{Key: "output_rate_hz", Value: f(snap.OutputHz)},
 			{Key: "latency_p50_ms", Value: f(snap.P50MS)},
 			{Key: "latency_p95_ms", Value: f(snap.P95MS)},
+			{Key: "cpu_percent", Value: f(snap.CPUPercent)},
+			{Key: "cpu_ms_per_frame", Value: f(snap.CPUPerFrameMS)},
 			{Key: "images_received", Value: u(snap.Arrived)},
 			{Key: "images_dropped_busy", Value: u(snap.Dropped)},
 			{Key: "images_failed", Value: u(snap.Failed)},

@@ -346,3 +346,29 @@ sub sparse_depth sensor_msgs/msg/Image false/false/5`; got != want {
 		t.Errorf("changed:\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestDiagnosticsCPU: the CPU share and the CPU time per published frame over a period, from the
+// process clock (a fake one here: 250 ms of CPU over 1 s and 10 frames).
+func TestDiagnosticsCPU(t *testing.T) {
+	cpu := time.Duration(0)
+	s := Stats{cpu: func() time.Duration { return cpu }}
+	start := time.Now()
+	s.Snapshot(start, 0, 0)
+	for i := 0; i < 10; i++ {
+		s.Frame(time.Millisecond)
+	}
+	cpu = 250 * time.Millisecond
+	snap := s.Snapshot(start.Add(time.Second), 10, 0)
+	if math.Abs(snap.CPUPercent-25) > 1e-9 || math.Abs(snap.CPUPerFrameMS-25) > 1e-9 {
+		t.Fatalf("cpu %v %%, %v ms per frame; want 25 and 25", snap.CPUPercent, snap.CPUPerFrameMS)
+	}
+	var found int
+	for _, kv := range snap.DiagnosticArray(msgs.Time{}, "ssmde", "m").Status[0].Values {
+		if (kv.Key == "cpu_percent" || kv.Key == "cpu_ms_per_frame") && kv.Value == "25.00" {
+			found++
+		}
+	}
+	if found != 2 {
+		t.Fatalf("diagnostics lack cpu_percent and cpu_ms_per_frame = 25.00")
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ssmde/ssmde/calibration"
+	"github.com/ssmde/ssmde/internal/cpuclock"
 	"github.com/ssmde/ssmde/msgs"
 	"github.com/ssmde/ssmde/pipeline"
 )
@@ -23,14 +24,15 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	width := fs.Int("width", 1280, "camera image width")
 	height := fs.Int("height", 720, "camera image height")
 	frames := fs.Int("frames", 50, "timed rounds (after 5 warm-up rounds)")
+	rate := fs.Float64("rate", 0, "also run frames at this camera rate (Hz), with ONNX Runtime's threads spinning and not, in alternating blocks: CPU use per frame and latency side by side")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := pf.single("bench"); err != nil {
 		return err
 	}
-	if *width <= 0 || *height <= 0 || *frames <= 0 {
-		return fmt.Errorf("--width %d --height %d --frames %d must be positive", *width, *height, *frames)
+	if *width <= 0 || *height <= 0 || *frames <= 0 || *rate < 0 {
+		return fmt.Errorf("--width %d --height %d --frames %d --rate %g: the first three must be positive, the rate not negative", *width, *height, *frames, *rate)
 	}
 	m, p, err := pf.open(pipeline.Config{Points: true, Cloud: pipeline.CloudConfig{RGB: true}, Colormap: true})
 	if err != nil {
@@ -57,18 +59,21 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "bench: %s cannot fit a scale on the synthetic bench image; timing with fixed_affine\n", pf.scaleMode)
 	}
 	var bare, frame []float64
+	var frameCPU time.Duration
 	for round := -5; round < *frames; round++ {
 		t := time.Now()
 		if err := m.Depth.Run(); err != nil {
 			return err
 		}
 		b := time.Since(t)
+		c := cpuclock.Process()
 		t = time.Now()
 		if _, err := p.ProcessImage(img, &cam); err != nil {
 			return err
 		}
 		f := time.Since(t)
 		if round >= 0 {
+			frameCPU += cpuclock.Process() - c
 			bare = append(bare, float64(b.Microseconds())/1000)
 			frame = append(frame, float64(f.Microseconds())/1000)
 		}
@@ -79,7 +84,69 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		m.Manifest.Name, m.Provider(), w, h, tw, th, *frames, pf.pose && m.Pose != nil)
 	fmt.Fprintf(stdout, "  bare depth Run            median %7.2f ms  (min %.2f, max %.2f)  ratio 1.00\n", mb, minOf(bare), maxOf(bare))
 	fmt.Fprintf(stdout, "  whole frame, all outputs  median %7.2f ms  (min %.2f, max %.2f)  ratio %.2f\n", mf, minOf(frame), maxOf(frame), mf/mb)
-	fmt.Fprintf(stdout, "  → at most %.1f frames/s on this machine\n", 1000/mf)
+	cpuPerFrame := float64(frameCPU.Microseconds()) / 1000 / float64(*frames)
+	fmt.Fprintf(stdout, "  → at most %.1f frames/s on this machine; %.2f ms of CPU per frame back to back (spin_wait %v)\n", 1000/mf, cpuPerFrame, pf.spinWait)
+	if *rate > 0 {
+		p.Close()
+		m.Close()
+		return benchAtRate(pf, img, &cam, *rate, *frames, cpuPerFrame, stdout)
+	}
+	return nil
+}
+
+// benchAtRate runs frames at a camera's rate through two pipelines of the same model, one whose
+// ONNX Runtime threads spin between operators and frames and one whose threads sleep, in
+// alternating blocks of 10 frames (so that a drift of the machine affects both alike), and
+// prints per variant the median latency and the CPU time per frame, idle time between frames
+// included: what the node costs the robot's other processes.
+func benchAtRate(pf pipelineFlags, img *msgs.Image, cam *calibration.Camera, rate float64, frames int, backToBackCPU float64, stdout io.Writer) error {
+	type variant struct {
+		name string
+		p    *pipeline.Pipeline
+		lat  []float64
+		cpu  time.Duration
+		n    int
+	}
+	var vs []*variant
+	for _, spin := range []bool{false, true} {
+		f := pf
+		f.spinWait = spin
+		m, p, err := f.open(pipeline.Config{Points: true, Cloud: pipeline.CloudConfig{RGB: true}, Colormap: true})
+		if err != nil {
+			return err
+		}
+		defer m.Close()
+		defer p.Close()
+		if _, err := p.ProcessImage(img, cam); err != nil {
+			return err
+		}
+		vs = append(vs, &variant{name: map[bool]string{false: "spin_wait false", true: "spin_wait true "}[spin], p: p})
+	}
+	period := time.Duration(float64(time.Second) / rate)
+	const block = 10
+	next := time.Now()
+	for done := 0; done < 2*frames; done += block {
+		v := vs[(done/block)%2]
+		c := cpuclock.Process()
+		for k := 0; k < block; k++ {
+			next = next.Add(period)
+			t := time.Now()
+			if _, err := v.p.ProcessImage(img, cam); err != nil {
+				return err
+			}
+			v.lat = append(v.lat, float64(time.Since(t).Microseconds())/1000)
+			time.Sleep(time.Until(next))
+		}
+		v.cpu += cpuclock.Process() - c
+		v.n += block
+	}
+	fmt.Fprintf(stdout, "  at %.1f Hz (frames and the idle time between them; %d frames each, alternating blocks of %d):\n", rate, frames, block)
+	off := float64(vs[0].cpu.Microseconds()) / 1000 / float64(vs[0].n)
+	for _, v := range vs {
+		perFrame := float64(v.cpu.Microseconds()) / 1000 / float64(v.n)
+		fmt.Fprintf(stdout, "    %s  latency median %7.2f ms  CPU %6.2f ms per frame (%5.1f %% of a core)  ratio to back-to-back CPU %.2f  to spin_wait false %.2f\n",
+			v.name, median(v.lat), perFrame, perFrame*rate/10, perFrame/backToBackCPU, perFrame/off)
+	}
 	return nil
 }
 

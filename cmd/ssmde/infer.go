@@ -30,7 +30,7 @@ type pipelineFlags struct {
 	fit, scaleMode           string
 	fixedScale, cameraHeight float64
 	fixedShift, pitch, roll  float64
-	rectify, pose            bool
+	rectify, pose, spinWait  bool
 	minDepth, maxDepth       float64
 }
 
@@ -40,7 +40,8 @@ func (f *pipelineFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.models, "model", "model folder (model.yaml + ONNX files)")
 	fs.StringVar(&f.providers, "providers", "cpu", "execution providers in order of preference: tensorrt,cuda,cpu")
 	fs.StringVar(&f.runtimeLib, "onnxruntime", "", "ONNX Runtime shared library (default: $ONNXRUNTIME_LIB or the one `make setup` fetched)")
-	fs.IntVar(&f.threads, "threads", 0, "ONNX Runtime intra-op threads (0: its default)")
+	fs.IntVar(&f.threads, "threads", 0, "ONNX Runtime intra-op threads (0: one per core on the CPU, 1 under TensorRT/CUDA)")
+	fs.BoolVar(&f.spinWait, "spin-wait", false, "let ONNX Runtime's threads busy-wait between operators and frames (a little lower latency, a core burnt between frames)")
 	fs.StringVar(&f.fit, "fit", "", "how images meet the model input: stretch, crop_center, crop_bottom, letterbox, keep_aspect (default: the model's input.fit, else stretch)")
 	fs.StringVar(&f.scaleMode, "scale-mode", string(pipeline.ScaleFocal), "metric scale: none, fixed, focal, camera_height, sparse_depth, fixed_affine (affine models: camera_height, sparse_depth, fixed_affine)")
 	fs.Float64Var(&f.fixedScale, "fixed-scale", 1, "depth factor for --scale-mode fixed; the scale for fixed_affine")
@@ -106,7 +107,7 @@ func (f *pipelineFlags) open(cfg pipeline.Config) (*models.Model, *pipeline.Pipe
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := models.Open(f.model, models.SessionConfig{Providers: providers, IntraOpThreads: f.threads, RuntimeLibrary: f.runtimeLib})
+	m, err := models.Open(f.model, models.SessionConfig{Providers: providers, IntraOpThreads: f.threads, NoSpinning: !f.spinWait, RuntimeLibrary: f.runtimeLib})
 	if err != nil {
 		return nil, nil, err
 	}

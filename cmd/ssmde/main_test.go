@@ -88,7 +88,13 @@ func TestCLIErrors(t *testing.T) {
 func TestBenchPrintsRatios(t *testing.T) {
 	tiny := filepath.Join(testmodel.RepoRoot(t), "models", "testdata", "tiny")
 	code, so, se := runCLI(t, "bench", "--model", tiny, "--frames", "3", "--width", "64", "--height", "32", "--threads", "1")
-	if code != 0 || !strings.Contains(so, "bare depth Run") || !strings.Contains(so, "whole frame, all outputs") || !strings.Contains(so, "ratio") {
+	if code != 0 || !strings.Contains(so, "bare depth Run") || !strings.Contains(so, "whole frame, all outputs") || !strings.Contains(so, "ratio") ||
+		!strings.Contains(so, "ms of CPU per frame back to back") {
+		t.Fatalf("exit %d\n%s\n%s", code, so, se)
+	}
+	// At a camera rate: both spinning variants, side by side (numbers, not timings, are asserted).
+	code, so, se = runCLI(t, "bench", "--model", tiny, "--frames", "10", "--width", "64", "--height", "32", "--threads", "1", "--rate", "50")
+	if code != 0 || !strings.Contains(so, "at 50.0 Hz") || !strings.Contains(so, "spin_wait false  latency") || !strings.Contains(so, "spin_wait true   latency") {
 		t.Fatalf("exit %d\n%s\n%s", code, so, se)
 	}
 }
