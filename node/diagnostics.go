@@ -30,6 +30,7 @@ type Stats struct {
 	lastAt        time.Time
 	lastCPU       time.Duration
 	lastError     string
+	drops         map[string]uint64 // by reason (reasonOf), at most maxReasons
 	// cpu reads the process's CPU time (cpuclock.Process; a test sets its own).
 	cpu func() time.Duration
 }
@@ -49,6 +50,7 @@ func (s *Stats) Failure(err error) {
 	s.mu.Lock()
 	s.failed++
 	s.lastError = err.Error()
+	s.drop(reasonOf("image", err))
 	s.mu.Unlock()
 }
 
@@ -57,7 +59,25 @@ func (s *Stats) BadCameraInfo(err error) {
 	s.mu.Lock()
 	s.badInfo++
 	s.lastError = err.Error()
+	s.drop(reasonOf("camera_info", err))
 	s.mu.Unlock()
+}
+
+// drop counts one dropped input by reason; s.mu is held.
+func (s *Stats) drop(reason string) {
+	if s.drops == nil {
+		s.drops = map[string]uint64{}
+	}
+	if _, ok := s.drops[reason]; !ok && len(s.drops) >= maxReasons-1 {
+		reason = "other"
+	}
+	s.drops[reason]++
+}
+
+// ReasonCount is how many inputs were dropped for one reason.
+type ReasonCount struct {
+	Reason string
+	Count  uint64
 }
 
 // CompressedDepth records one depth/compressedDepth image encoded.
@@ -71,6 +91,7 @@ func (s *Stats) CompressedDepth() {
 func (s *Stats) NoCameraInfo() {
 	s.mu.Lock()
 	s.noInfo++
+	s.drop("image: no camera_info with its stamp")
 	s.mu.Unlock()
 }
 
@@ -92,7 +113,13 @@ type Snapshot struct {
 	// CPUPercent is the process's CPU use over the last period (100: one core busy), and
 	// CPUPerFrameMS that CPU time per published frame (everything the process did, divided).
 	CPUPercent, CPUPerFrameMS float64
+	// Drops counts dropped inputs by reason since start, most frequent first (at most
+	// diagnosticsReasons of them).
+	Drops []ReasonCount
 }
+
+// diagnosticsReasons is how many drop reasons one /diagnostics message lists.
+const diagnosticsReasons = 16
 
 // Snapshot computes rates since the previous call.
 func (s *Stats) Snapshot(now time.Time, arrived, dropped uint64) Snapshot {
@@ -112,10 +139,20 @@ func (s *Stats) Snapshot(now time.Time, arrived, dropped uint64) Snapshot {
 			snap.CPUPercent = 100 * (cpu - s.lastCPU).Seconds() / dt
 		}
 		if frames := s.published - s.lastOut; frames > 0 {
-			snap.CPUPerFrameMS = float64((cpu-s.lastCPU).Microseconds()) / 1000 / float64(frames)
+			snap.CPUPerFrameMS = float64((cpu - s.lastCPU).Microseconds()) / 1000 / float64(frames)
 		}
 	}
 	s.lastIn, s.lastOut, s.lastAt, s.lastCPU = arrived, s.published, now, cpu
+	for r, c := range s.drops {
+		snap.Drops = append(snap.Drops, ReasonCount{r, c})
+	}
+	sort.Slice(snap.Drops, func(i, j int) bool {
+		a, b := snap.Drops[i], snap.Drops[j]
+		return a.Count > b.Count || (a.Count == b.Count && a.Reason < b.Reason)
+	})
+	if len(snap.Drops) > diagnosticsReasons {
+		snap.Drops = snap.Drops[:diagnosticsReasons]
+	}
 	if s.latN > 0 {
 		l := append([]float64(nil), s.lat[:s.latN]...)
 		sort.Float64s(l)
@@ -150,29 +187,31 @@ func (snap Snapshot) DiagnosticArray(stamp msgs.Time, name, hardwareID string) *
 	}
 	f := func(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
 	u := func(v uint64) string { return strconv.FormatUint(v, 10) }
+	values := []msgs.KeyValue{
+		{Key: "input_rate_hz", Value: f(snap.InputHz)},
+		{Key: "output_rate_hz", Value: f(snap.OutputHz)},
+		{Key: "latency_p50_ms", Value: f(snap.P50MS)},
+		{Key: "latency_p95_ms", Value: f(snap.P95MS)},
+		{Key: "cpu_percent", Value: f(snap.CPUPercent)},
+		{Key: "cpu_ms_per_frame", Value: f(snap.CPUPerFrameMS)},
+		{Key: "images_received", Value: u(snap.Arrived)},
+		{Key: "images_dropped_busy", Value: u(snap.Dropped)},
+		{Key: "images_failed", Value: u(snap.Failed)},
+		{Key: "images_without_camera_info", Value: u(snap.NoInfo)},
+		{Key: "camera_info_rejected", Value: u(snap.BadInfo)},
+		{Key: "depth_published", Value: u(snap.Published)},
+		{Key: "compressed_depth_encoded", Value: u(snap.CompressedDepth)},
+		{Key: "execution_provider", Value: snap.Provider},
+		{Key: "model", Value: snap.Model},
+		{Key: "metric_scale", Value: strconv.FormatFloat(snap.Scale, 'g', 6, 64)},
+		{Key: "metric_shift", Value: strconv.FormatFloat(snap.Shift, 'g', 6, 64)},
+		{Key: "metric_scale_note", Value: snap.ScaleNote},
+		{Key: "scale_fit", Value: fitSummary(snap.Fit)},
+		{Key: "last_error", Value: snap.LastError},
+	}
+	for _, d := range snap.Drops {
+		values = append(values, msgs.KeyValue{Key: "dropped: " + d.Reason, Value: u(d.Count)})
+	}
 	return &msgs.DiagnosticArray{Header: msgs.Header{Stamp: stamp}, Status: []msgs.DiagnosticStatus{{
-		Level: level, Name: name + ": depth", Message: message, HardwareID: hardwareID,
-		Values: []msgs.KeyValue{
-			{Key: "input_rate_hz", Value: f(snap.InputHz)},
-			{Key: "output_rate_hz", Value: f(snap.OutputHz)},
-			{Key: "latency_p50_ms", Value: f(snap.P50MS)},
-			{Key: "latency_p95_ms", Value: f(snap.P95MS)},
-			{Key: "cpu_percent", Value: f(snap.CPUPercent)},
-			{Key: "cpu_ms_per_frame", Value: f(snap.CPUPerFrameMS)},
-			{Key: "images_received", Value: u(snap.Arrived)},
-			{Key: "images_dropped_busy", Value: u(snap.Dropped)},
-			{Key: "images_failed", Value: u(snap.Failed)},
-			{Key: "images_without_camera_info", Value: u(snap.NoInfo)},
-			{Key: "camera_info_rejected", Value: u(snap.BadInfo)},
-			{Key: "depth_published", Value: u(snap.Published)},
-			{Key: "compressed_depth_encoded", Value: u(snap.CompressedDepth)},
-			{Key: "execution_provider", Value: snap.Provider},
-			{Key: "model", Value: snap.Model},
-			{Key: "metric_scale", Value: strconv.FormatFloat(snap.Scale, 'g', 6, 64)},
-			{Key: "metric_shift", Value: strconv.FormatFloat(snap.Shift, 'g', 6, 64)},
-			{Key: "metric_scale_note", Value: snap.ScaleNote},
-			{Key: "scale_fit", Value: fitSummary(snap.Fit)},
-			{Key: "last_error", Value: snap.LastError},
-		},
-	}}}
+		Level: level, Name: name + ": depth", Message: message, HardwareID: hardwareID, Values: values}}}
 }

@@ -57,6 +57,7 @@ type Node struct {
 	initial Params // what New got; never changed
 	t       Transport
 	log     *slog.Logger
+	tlog    *throttledLog // per-message warnings (bad inputs): first of each reason, then a summary every few seconds
 	model   *models.Model
 	pipe    *pipeline.Pipeline
 	infos   *CameraInfoStore
@@ -114,7 +115,7 @@ func New(name string, p Params, t Transport, log *slog.Logger) (*Node, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	n := &Node{name: name, params: p, initial: p, desired: p, t: t, log: log, slot: NewLatestSlot(), sparse: NewLatestSlot(), infoReady: make(chan struct{}, 1),
+	n := &Node{name: name, params: p, initial: p, desired: p, t: t, log: log, tlog: newThrottledLog(log), slot: NewLatestSlot(), sparse: NewLatestSlot(), infoReady: make(chan struct{}, 1),
 		frames: Frames{Odom: p.OdomFrame, Base: p.BaseFrame}, sparseFrom: pipeline.Identity()}
 	if len(p.SparseToCam) == 7 {
 		n.sparseFrom = RigidFromXYZQuat(p.SparseToCam)
@@ -303,7 +304,7 @@ func (n *Node) Start() error {
 		}
 		if err != nil {
 			n.stats.BadCameraInfo(err)
-			n.log.Warn("camera_info dropped", "err", err)
+			n.tlog.Warn("camera_info dropped", err)
 			return
 		}
 		select {
@@ -477,7 +478,7 @@ func (n *Node) processFrame() time.Duration {
 		}
 		if seen {
 			n.stats.NoCameraInfo()
-			n.log.Warn("image dropped: no camera_info with its stamp", "stamp", header.Stamp.Nanos(), "waited", exactInfoWait)
+			n.tlog.Warn("image dropped: no camera_info with its stamp", nil, "stamp", header.Stamp.Nanos(), "waited", exactInfoWait)
 			return 0
 		}
 	}
@@ -573,7 +574,7 @@ func (n *Node) takeSparseMessage(cam *calibration.Camera, compressed bool) bool 
 	}
 	if err != nil {
 		n.stats.Failure(fmt.Errorf("sparse depth on %s: %w", n.params.SparseTopic, err))
-		n.log.Warn("sparse depth dropped", "topic", n.params.SparseTopic, "err", err)
+		n.tlog.Warn("sparse depth dropped", err, "topic", n.params.SparseTopic)
 		n.sparseHave = false
 		return true
 	}
@@ -583,7 +584,7 @@ func (n *Node) takeSparseMessage(cam *calibration.Camera, compressed bool) bool 
 
 func (n *Node) fail(err error) {
 	n.stats.Failure(err)
-	n.log.Warn("frame dropped", "err", err)
+	n.tlog.Warn("frame dropped", err)
 }
 
 // publish sends one result's messages.
@@ -675,6 +676,7 @@ func (n *Node) Snapshot() Snapshot {
 }
 
 func (n *Node) publishDiagnostics() {
+	n.tlog.Flush()
 	snap := n.Snapshot()
 	if err := n.pubDiag.Publish(snap.DiagnosticArray(n.t.Now(), n.name, n.model.Manifest.Name)); err != nil {
 		n.log.Warn("diagnostics not published", "err", err)

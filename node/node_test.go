@@ -372,3 +372,26 @@ func TestDiagnosticsCPU(t *testing.T) {
 		t.Fatalf("diagnostics lack cpu_percent and cpu_ms_per_frame = 25.00")
 	}
 }
+
+// TestDiagnosticsDropReasons: dropped inputs are counted by reason (numbers aside), most frequent
+// first, in /diagnostics.
+func TestDiagnosticsDropReasons(t *testing.T) {
+	var s Stats
+	for i := 0; i < 5; i++ {
+		s.Failure(fmt.Errorf("image: %dx%d with step %d is inconsistent", i, i, i))
+	}
+	s.Failure(errors.New(`image: unknown encoding "foo16"`))
+	s.BadCameraInfo(errors.New("camera_info: K is zero"))
+	s.NoCameraInfo()
+	snap := s.Snapshot(time.Now(), 8, 0)
+	if len(snap.Drops) != 4 || snap.Drops[0].Count != 5 || snap.Drops[0].Reason != "image: NxN with step N is inconsistent" {
+		t.Fatalf("drops %+v", snap.Drops)
+	}
+	got := map[string]string{}
+	for _, kv := range snap.DiagnosticArray(msgs.Time{}, "ssmde", "m").Status[0].Values {
+		got[kv.Key] = kv.Value
+	}
+	if got["dropped: camera_info: K is zero"] != "1" || got["dropped: image: no camera_info with its stamp"] != "1" {
+		t.Fatalf("diagnostics %v", got)
+	}
+}
