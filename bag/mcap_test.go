@@ -220,3 +220,53 @@ func TestMCAPLibraryPanicIsAnError(t *testing.T) {
 		t.Log(err)
 	}
 }
+
+// TestCreatedBagIsPartialUntilClosed: a bag being written lives at PATH.partial; a writer that is
+// never closed (a killed process) leaves that file, readable up to its last finished chunk, and no
+// file under the real name; Close gives it the real name.
+func TestCreatedBagIsPartialUntilClosed(t *testing.T) {
+	for _, ext := range []string{".mcap", ".bag"} {
+		want := sampleDrive(40)
+		path := filepath.Join(t.TempDir(), "drive"+ext)
+		w, err := Create(path, WriterOptions{ChunkSize: 4096})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range want {
+			if err := w.Write(m.topic, m.msg, m.logTime); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := os.Stat(path); !os.IsNotExist(err) {
+			t.Fatalf("%s exists before Close: %v", path, err)
+		}
+		// The "killed" writer's file, as it is on disk now.
+		r, err := Open(path + ".partial")
+		if err != nil {
+			t.Fatalf("%s.partial: %v", path, err)
+		}
+		got, _ := readDecoded(t, r, ReadOptions{})
+		r.Close()
+		partial := len(got)
+		if len(got) < len(want)/3 {
+			t.Fatalf("%s: %d of %d messages readable before Close", ext, len(got), len(want))
+		}
+		sameMessages(t, got, want[:len(got)])
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(path + ".partial"); !os.IsNotExist(err) {
+			t.Fatalf("%s.partial left after Close: %v", path, err)
+		}
+		r, err = Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err = readDecoded(t, r, ReadOptions{})
+		r.Close()
+		if err != nil || len(got) != len(want) {
+			t.Fatalf("%s after Close: %d of %d messages, %v", ext, len(got), len(want), err)
+		}
+		t.Logf("%s: %d of %d messages readable from the partial file", ext, partial, len(want))
+	}
+}

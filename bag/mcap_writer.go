@@ -3,10 +3,10 @@ package bag
 import (
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/foxglove/mcap/go/mcap"
 
+	"github.com/ssmde/ssmde/fileio"
 	"github.com/ssmde/ssmde/msgs"
 )
 
@@ -21,7 +21,7 @@ type MCAPWriterOptions struct {
 // indexes and a summary (statistics, chunk indexes) so that other tools can seek.
 type MCAPWriter struct {
 	w        *mcap.Writer
-	closer   io.Closer // the file CreateMCAP opened
+	file     *fileio.Atomic // the file CreateMCAP opened, written as PATH.partial until Close
 	schemas  map[string]uint16
 	channels map[string]*mcapChannel
 	buf      []byte // reused CDR buffer
@@ -37,17 +37,16 @@ type mcapChannel struct {
 
 // CreateMCAP creates (truncates) path and writes its MCAP header.
 func CreateMCAP(path string, opts MCAPWriterOptions) (*MCAPWriter, error) {
-	f, err := os.Create(path)
+	f, err := fileio.CreatePartial(path)
 	if err != nil {
 		return nil, err
 	}
 	w, err := NewMCAPWriter(f, opts)
 	if err != nil {
-		f.Close()
-		os.Remove(path)
+		f.Discard()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	w.closer = f
+	w.file = f
 	return w, nil
 }
 
@@ -141,10 +140,13 @@ func (w *MCAPWriter) Close() error {
 	}
 	w.closed = true
 	err := w.w.Close()
-	if w.closer != nil {
-		if cerr := w.closer.Close(); err == nil {
-			err = cerr
+	if w.file != nil {
+		if err != nil {
+			// Keep what was written: the part before the failure is readable.
+			w.file.Close()
+			return fmt.Errorf("%w (what was written is in %s)", err, w.file.Name())
 		}
+		err = w.file.Commit()
 	}
 	return err
 }

@@ -3,10 +3,10 @@ package bag
 import (
 	"fmt"
 	"io"
-	"os"
 
 	rosbag "github.com/foxglove/go-rosbag"
 
+	"github.com/ssmde/ssmde/fileio"
 	"github.com/ssmde/ssmde/msgs"
 )
 
@@ -24,7 +24,7 @@ type ROS1WriterOptions struct {
 // written as the message has it (0 for a message that came from ROS 2).
 type ROS1Writer struct {
 	w      *rosbag.Writer
-	closer io.Closer
+	file   *fileio.Atomic // the file CreateROS1 opened, written as PATH.partial until Close
 	conns  map[string]*ros1WriterConn
 	buf    []byte
 	closed bool
@@ -37,17 +37,16 @@ type ros1WriterConn struct {
 
 // CreateROS1 creates (truncates) path and writes the bag's header.
 func CreateROS1(path string, opts ROS1WriterOptions) (*ROS1Writer, error) {
-	f, err := os.Create(path)
+	f, err := fileio.CreatePartial(path)
 	if err != nil {
 		return nil, err
 	}
 	w, err := NewROS1Writer(f, opts)
 	if err != nil {
-		f.Close()
-		os.Remove(path)
+		f.Discard()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	w.closer = f
+	w.file = f
 	return w, nil
 }
 
@@ -113,10 +112,13 @@ func (w *ROS1Writer) Close() error {
 	}
 	w.closed = true
 	err := w.w.Close()
-	if w.closer != nil {
-		if cerr := w.closer.Close(); err == nil {
-			err = cerr
+	if w.file != nil {
+		if err != nil {
+			// Keep what was written: the part before the failure is readable.
+			w.file.Close()
+			return fmt.Errorf("%w (what was written is in %s)", err, w.file.Name())
 		}
+		err = w.file.Commit()
 	}
 	return err
 }

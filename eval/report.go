@@ -241,7 +241,7 @@ func (r *Result) markdown(figures []string) string {
 // writeFramesCSV writes one line per frame. The followers' and other movers' AbsRel are empty where the
 // frame has no such pixels, and throughout without a split (split false).
 func writeFramesCSV(path string, rows []FrameRow, split bool) error {
-	f, err := os.Create(path)
+	f, err := fileio.CreateAtomic(path)
 	if err != nil {
 		return err
 	}
@@ -262,8 +262,8 @@ func writeFramesCSV(path string, rows []FrameRow, split bool) error {
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
-		f.Close()
+		f.Discard()
 		return err
 	}
-	return f.Close()
+	return f.Commit()
 }

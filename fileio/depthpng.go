@@ -41,15 +41,15 @@ func WriteDepthPNG(path string, depth []float32, width, height int) error {
 
 // WritePNG encodes any image as PNG.
 func WritePNG(path string, img image.Image) error {
-	f, err := os.Create(path)
+	f, err := CreateAtomic(path)
 	if err != nil {
 		return err
 	}
 	if err := png.Encode(f, img); err != nil {
-		f.Close()
+		f.Discard()
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	return f.Close()
+	return f.Commit()
 }
 
 // ReadDepthPNG reads a 16-bit depth PNG and returns metres = value·unit (unit 0.001 for mm,

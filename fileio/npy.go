@@ -49,15 +49,15 @@ func WriteNPY(w io.Writer, shape []int, data []float32) error {
 
 // WriteNPYFile writes a float32 .npy file.
 func WriteNPYFile(path string, shape []int, data []float32) error {
-	f, err := os.Create(path)
+	f, err := CreateAtomic(path)
 	if err != nil {
 		return err
 	}
 	if err := WriteNPY(f, shape, data); err != nil {
-		f.Close()
+		f.Discard()
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	return f.Close()
+	return f.Commit()
 }
 
 // maxNPYValues bounds what ReadNPY will allocate (1 Gi values = 4 GiB).

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"os"
 
 	"github.com/ssmde/ssmde/msgs"
 )
@@ -25,7 +24,7 @@ func WritePLY(path string, points []Point, withColor bool) error {
 			n++
 		}
 	}
-	f, err := os.Create(path)
+	f, err := CreateAtomic(path)
 	if err != nil {
 		return err
 	}
@@ -52,10 +51,10 @@ func WritePLY(path string, points []Point, withColor bool) error {
 		}
 	}
 	if err := w.Flush(); err != nil {
-		f.Close()
+		f.Discard()
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	return f.Close()
+	return f.Commit()
 }
 
 func finite(v float32) bool { return !math.IsNaN(float64(v)) && !math.IsInf(float64(v), 0) }

@@ -1,7 +1,6 @@
 package fileio
 
 import (
-	"bufio"
 	"fmt"
 	"image"
 	"image/png"
@@ -108,16 +107,16 @@ func WriteSequenceFrame(dir string, i int, rgb []byte, w, h int, depth []float32
 
 // writePNGFast trades a little file size for encoding speed, which dominates writing a sequence.
 func writePNGFast(path string, img image.Image) error {
-	fh, err := os.Create(path)
+	fh, err := CreateAtomic(path)
 	if err != nil {
 		return err
 	}
 	enc := png.Encoder{CompressionLevel: png.BestSpeed}
 	if err := enc.Encode(fh, img); err != nil {
-		fh.Close()
+		fh.Discard()
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	return fh.Close()
+	return fh.Commit()
 }
 
 // WriteSequenceMeta writes the per-scene text files: poses, timestamps, calibration, camera.yaml
@@ -183,15 +182,5 @@ func writeText(path string, body string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	fh, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	bw := bufio.NewWriter(fh)
-	bw.WriteString(body)
-	if err := bw.Flush(); err != nil {
-		fh.Close()
-		return err
-	}
-	return fh.Close()
+	return WriteFileAtomic(path, []byte(body), 0o644)
 }

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/ssmde/ssmde/fileio"
 )
 
 // EngineKey is everything a TensorRT engine depends on. An engine built for one combination must
@@ -124,7 +126,7 @@ func resolveEngineCache(p ProviderConfig, modelPath, net, ortVersion string) (ou
 	if err := os.MkdirAll(out.EngineCacheDir, 0o755); err != nil {
 		return out, key, false, fmt.Errorf("tensorrt engine cache: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(out.EngineCacheDir, "key.txt"), []byte(key.Describe()+"\n"), 0o644); err != nil {
+	if err := fileio.WriteFileAtomic(filepath.Join(out.EngineCacheDir, "key.txt"), []byte(key.Describe()+"\n"), 0o644); err != nil {
 		return out, key, false, fmt.Errorf("tensorrt engine cache: %w", err)
 	}
 	engines, _ := filepath.Glob(filepath.Join(out.EngineCacheDir, "*.engine"))

@@ -266,10 +266,10 @@ func runInfer(args []string, stdout, stderr io.Writer) error {
 	}
 	bar.Finish()
 	if pf.pose && m.Pose != nil && len(files) > 1 {
-		if err := os.WriteFile(filepath.Join(*out, "poses.txt"), []byte(poses.String()), 0o644); err != nil {
+		if err := fileio.WriteFileAtomic(filepath.Join(*out, "poses.txt"), []byte(poses.String()), 0o644); err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(*out, "motion.csv"), []byte(motions.String()), 0o644); err != nil {
+		if err := fileio.WriteFileAtomic(filepath.Join(*out, "motion.csv"), []byte(motions.String()), 0o644); err != nil {
 			return err
 		}
 	}
@@ -317,5 +317,5 @@ func writeDepthCamera(out string, info msgs.CameraInfo, m *models.Model) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(out, "depth_camera.yaml"), data, 0o644)
+	return fileio.WriteFileAtomic(filepath.Join(out, "depth_camera.yaml"), data, 0o644)
 }
