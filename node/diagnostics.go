@@ -22,6 +22,8 @@ type Stats struct {
 	failed        uint64
 	badInfo       uint64
 	noInfo        uint64
+	outOfOrder    uint64
+	timeJumps     uint64
 	compressed    uint64
 	lat           [latencyWindow]float64
 	latN, latNext int
@@ -87,6 +89,21 @@ func (s *Stats) CompressedDepth() {
 	s.mu.Unlock()
 }
 
+// OutOfOrder records an image dropped because it was stamped before the previous one.
+func (s *Stats) OutOfOrder() {
+	s.mu.Lock()
+	s.outOfOrder++
+	s.drop("image: stamped before the previous image")
+	s.mu.Unlock()
+}
+
+// TimeJump records a jump of the image stamps back in time (odometry restarted).
+func (s *Stats) TimeJump() {
+	s.mu.Lock()
+	s.timeJumps++
+	s.mu.Unlock()
+}
+
 // NoCameraInfo records a frame dropped because its camera_info never came.
 func (s *Stats) NoCameraInfo() {
 	s.mu.Lock()
@@ -102,6 +119,7 @@ type Snapshot struct {
 	Arrived, Dropped      uint64
 	Published, Failed     uint64
 	BadInfo, NoInfo       uint64
+	OutOfOrder, TimeJumps uint64
 	CompressedDepth       uint64 // depth/compressedDepth images encoded (only while subscribed)
 	LastError             string
 	Provider, Model       string
@@ -126,7 +144,7 @@ func (s *Stats) Snapshot(now time.Time, arrived, dropped uint64) Snapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	snap := Snapshot{Arrived: arrived, Dropped: dropped, Published: s.published, Failed: s.failed,
-		BadInfo: s.badInfo, NoInfo: s.noInfo, CompressedDepth: s.compressed, LastError: s.lastError}
+		BadInfo: s.badInfo, NoInfo: s.noInfo, OutOfOrder: s.outOfOrder, TimeJumps: s.timeJumps, CompressedDepth: s.compressed, LastError: s.lastError}
 	if s.cpu == nil {
 		s.cpu = cpuclock.Process
 	}
@@ -199,6 +217,8 @@ func (snap Snapshot) DiagnosticArray(stamp msgs.Time, name, hardwareID string) *
 		{Key: "images_failed", Value: u(snap.Failed)},
 		{Key: "images_without_camera_info", Value: u(snap.NoInfo)},
 		{Key: "camera_info_rejected", Value: u(snap.BadInfo)},
+		{Key: "images_out_of_order", Value: u(snap.OutOfOrder)},
+		{Key: "time_jumps", Value: u(snap.TimeJumps)},
 		{Key: "depth_published", Value: u(snap.Published)},
 		{Key: "compressed_depth_encoded", Value: u(snap.CompressedDepth)},
 		{Key: "execution_provider", Value: snap.Provider},

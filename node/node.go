@@ -84,6 +84,7 @@ type Node struct {
 	cdepthMsg    msgs.CompressedImage
 	jpegMsg      msgs.CompressedImage
 	lastStamp    float64   // seconds, for the twist's dt
+	lastImage    int64     // the last processed image's stamp (ns); 0: none yet
 	started      time.Time // when Start subscribed
 	staticSent   bool
 	warnedNoInfo bool
@@ -462,6 +463,9 @@ func (n *Node) processFrame() time.Duration {
 		n.fail(err)
 		return 0
 	}
+	if !n.checkStamp(header.Stamp) {
+		return 0
+	}
 	cam, ok, seen := n.infos.Lookup(header.Stamp)
 	var camPtr *calibration.Camera
 	if ok {
@@ -523,6 +527,34 @@ func (n *Node) processFrame() time.Duration {
 	}
 	n.stats.Frame(time.Since(n.arrived))
 	return 0
+}
+
+// timeJumpBack is how far back an image stamp must go to count as time that jumped (a bag played
+// in a loop, a simulator reset) rather than an image out of order.
+const timeJumpBack = int64(time.Second)
+
+// checkStamp applies the order of image stamps: an image stamped before the previous one by less
+// than timeJumpBack is out of order (dropped, counted, logged throttled); one stamped further back
+// means time jumped: odometry restarts at the identity (and /tf_static goes out again), as tf2
+// users expect after a jump, with a log line and a counter. Unstamped images (0) are not ordered.
+func (n *Node) checkStamp(stamp msgs.Time) bool {
+	ns := stamp.Nanos()
+	if ns == 0 {
+		return true
+	}
+	if prev := n.lastImage; prev != 0 && ns < prev {
+		if prev-ns < timeJumpBack {
+			n.stats.OutOfOrder()
+			n.tlog.Warn("image dropped: stamped before the previous image", nil, "stamp", ns, "previous", prev)
+			return false
+		}
+		n.stats.TimeJump()
+		n.log.Warn("time jumped back: odometry and TF restart from here", "from_s", float64(prev)/1e9, "to_s", float64(ns)/1e9)
+		n.pipe.ResetOdometry()
+		n.lastStamp, n.staticSent = 0, false
+	}
+	n.lastImage = ns
+	return true
 }
 
 // takeSparse hands the pipeline the newest sparse depth message when it is recent enough for the

@@ -543,3 +543,67 @@ func TestNodeBadImageFloodKeepsTheLogReadable(t *testing.T) {
 		t.Errorf("%d \"frame dropped\" lines for %d bad images of 3 kinds, want 3..9:\n%s", lines, failed, log)
 	}
 }
+
+// TestNodeTimeThatJumps: images stamped out of order (a little before the previous one) are dropped
+// and counted; a jump of more than a second back (a bag played in a loop) restarts odometry at the
+// origin, with a log line and a counter, instead of integrating across the jump.
+func TestNodeTimeThatJumps(t *testing.T) {
+	t.Parallel()
+	model := ntestLiteModel(t)
+	domain := ntestDomain()
+	l := ntestListen(t, domain, "depth", "odom")
+	node := ntestStartNode(t, domain, nil, "-p", "model:="+model, "-p", "diagnostics_period:=0.2")
+	cam := ntestNewCamera(t, domain, ros2.QoSDefault, "cam_optical")
+	cam.waitMatched(t)
+	info := ntestInfo(160, 48, 0.58*160, 1.92*48, cam.frame, ntestStamp(5000, 0))
+	if err := cam.info.Publish(info); err != nil {
+		t.Fatal(err)
+	}
+	// Frame n shows texture n: consecutive frames differ, so the pose net reports motion.
+	frame := func(base int32, n int) *msgs.Image { return ntestImage(160, 48, n, cam.frame, ntestStamp(base, n)) }
+	odomAt := func(stamp msgs.Time) (msgs.Point, bool) {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		for _, o := range l.odom {
+			if o.stamp == stamp {
+				return o.pos, true
+			}
+		}
+		return msgs.Point{}, false
+	}
+	send := func(img *msgs.Image) {
+		t.Helper()
+		ntestWait(t, fmt.Sprintf("odometry for stamp %d", img.Header.Stamp.Nanos()), 20*time.Second, func() bool {
+			cam.img.Publish(img)
+			_, ok := odomAt(img.Header.Stamp)
+			return ok
+		})
+	}
+	for n := 0; n < 6; n++ {
+		send(frame(5000, n))
+	}
+	last, _ := odomAt(ntestStamp(5000, 5))
+	// 25 ms before frame 5: out of order.
+	late := frame(5000, 4)
+	late.Header.Stamp = msgs.TimeFromNanos(ntestStamp(5000, 5).Nanos() - 25e6)
+	ntestWait(t, "the late image counted", 10*time.Second, func() bool {
+		cam.img.Publish(late)
+		return l.diagUint("images_out_of_order") >= 1
+	})
+	if _, ok := odomAt(late.Header.Stamp); ok {
+		t.Fatalf("odometry published for an image stamped before the previous one")
+	}
+	// 100 s back: time jumped; the trajectory starts again at the origin.
+	send(frame(4900, 0))
+	restart, _ := odomAt(ntestStamp(4900, 0))
+	ntestWait(t, "the jump counted", 10*time.Second, func() bool { return l.diagUint("time_jumps") == 1 })
+	dist := math.Sqrt(restart.X*restart.X + restart.Y*restart.Y + restart.Z*restart.Z)
+	if dist > 1e-9 {
+		t.Fatalf("after the jump odometry is at %+v (before it %+v), want the origin", restart, last)
+	}
+	send(frame(4900, 1))
+	if !strings.Contains(node.out.String(), "time jumped back") {
+		t.Errorf("no log line for the jump:\n%s", node.out.String())
+	}
+	t.Logf("before the jump the camera was at %+v; after it at the origin; out of order %d, jumps %d", last, l.diagUint("images_out_of_order"), l.diagUint("time_jumps"))
+}

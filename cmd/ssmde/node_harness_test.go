@@ -388,6 +388,7 @@ type ntestArrival struct {
 	stamp msgs.Time
 	frame string
 	at    time.Time
+	pos   msgs.Point // odometry: the pose's position
 }
 
 // ntestListen subscribes, on domain, to /diagnostics and to the outputs named in topics
@@ -486,7 +487,7 @@ func ntestListen(t *testing.T, domain int, topics ...string) *ntestListener {
 					return
 				}
 				l.mu.Lock()
-				l.odom = append(l.odom, ntestArrival{stamp: m.Header.Stamp, frame: m.ChildFrameID, at: at})
+				l.odom = append(l.odom, ntestArrival{stamp: m.Header.Stamp, frame: m.ChildFrameID, at: at, pos: m.Pose.Pose.Position})
 				l.mu.Unlock()
 			})
 		default:
