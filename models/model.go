@@ -37,7 +37,11 @@ func Open(dir string, cfg SessionConfig) (*Model, error) {
 			m.Depth.File, m.Depth.Input, shape)
 	}
 	if m.Pose != nil {
-		model.Pose, err = openNet(dir, *m.Pose, "pose", []int64{1, 6, h, w}, []int64{1, 6}, cfg)
+		poseCfg := cfg
+		if cfg.PoseIntraOpThreads > 0 {
+			poseCfg.IntraOpThreads = cfg.PoseIntraOpThreads
+		}
+		model.Pose, err = openNet(dir, *m.Pose, "pose", []int64{1, 6, h, w}, []int64{1, 6}, poseCfg)
 		if err != nil {
 			model.Close()
 			return nil, err

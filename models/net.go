@@ -21,6 +21,9 @@ type SessionConfig struct {
 	// Run (session.intra_op.allow_spinning = 0). Spinning shaves a little latency off back-to-back
 	// Runs but burns a core between frames; the node, fed at camera rate, turns it off.
 	NoSpinning bool
+	// PoseIntraOpThreads is the pose net's thread count (0: IntraOpThreads): with the pose net
+	// running beside the depth net (pipeline.Config.ParallelPose) the cores are split between them.
+	PoseIntraOpThreads int
 	// RuntimeLibrary is the ONNX Runtime shared library; empty searches (see FindRuntimeLibrary).
 	RuntimeLibrary string
 	// Logger receives the one line saying which provider runs; nil uses slog.Default().

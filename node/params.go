@@ -20,10 +20,12 @@ import (
 // `ros2 param set`), the others are read-only once it runs. The same names work as ROS 2 params-file keys, `-p name:=value`, and ROS 1
 // private parameters (`_name:=value`, `~name`).
 type Params struct {
-	Model     string `param:"model" doc:"model folder (model.yaml + ONNX); empty: the installed default"`
-	Providers string `param:"providers" doc:"execution providers in order of preference: tensorrt,cuda,cpu"`
-	Threads   int    `param:"threads" doc:"ONNX Runtime intra-op threads (0: one per core on the CPU, 1 under TensorRT/CUDA)"`
-	SpinWait  bool   `param:"spin_wait" doc:"let ONNX Runtime's threads busy-wait between operators and frames (a little lower latency, a core burnt between frames)"`
+	Model        string `param:"model" doc:"model folder (model.yaml + ONNX); empty: the installed default"`
+	Providers    string `param:"providers" doc:"execution providers in order of preference: tensorrt,cuda,cpu"`
+	Threads      int    `param:"threads" doc:"ONNX Runtime intra-op threads (0: one per core on the CPU, 1 under TensorRT/CUDA)"`
+	SpinWait     bool   `param:"spin_wait" doc:"let ONNX Runtime's threads busy-wait between operators and frames (a little lower latency, a core burnt between frames)"`
+	ParallelPose bool   `param:"parallel_pose" doc:"run the pose net beside the depth net, not after it (a frame costs about the slower of the two; give each its cores with threads and pose_threads)"`
+	PoseThreads  int    `param:"pose_threads" doc:"the pose net's intra-op threads (0: as threads)"`
 
 	TensorRTFP16      bool   `param:"tensorrt_fp16" doc:"TensorRT: build fp16 engines"`
 	TensorRTCacheDir  string `param:"tensorrt_engine_cache" doc:"TensorRT: engine cache folder (empty: no cache)"`
@@ -116,6 +118,9 @@ func (p Params) Validate() error {
 	}
 	if _, err := models.ParseProviderList(p.Providers); err != nil {
 		return bad("providers", p.Providers, err.Error())
+	}
+	if p.PoseThreads < 0 {
+		return bad("pose_threads", p.PoseThreads, "must not be negative")
 	}
 	if p.Threads < 0 {
 		return bad("threads", p.Threads, "must not be negative")
@@ -216,7 +221,7 @@ func (p Params) PipelineConfig() pipeline.Config {
 		Cloud: pipeline.CloudConfig{Decimation: p.PointsDecimation, MinRange: float32(p.PointsMinRange),
 			MaxRange: float32(p.PointsMaxRange), RGB: p.PointsRGB},
 		Colormap: p.PublishColormap != "never", Colors: pipeline.ColormapConfig{Inverse: true},
-		Pose: p.PublishOdom || p.PublishTF,
+		Pose: p.PublishOdom || p.PublishTF, ParallelPose: p.ParallelPose,
 	}
 }
 
@@ -234,7 +239,7 @@ func (p Params) SessionConfig() (models.SessionConfig, error) {
 			providers[i].WorkspaceBytes = p.TensorRTWorkspace
 		}
 	}
-	return models.SessionConfig{Providers: providers, IntraOpThreads: p.Threads, NoSpinning: !p.SpinWait}, nil
+	return models.SessionConfig{Providers: providers, IntraOpThreads: p.Threads, PoseIntraOpThreads: p.PoseThreads, NoSpinning: !p.SpinWait}, nil
 }
 
 // Set assigns one parameter from a parsed value (YAML-typed: bool, int, float64, string or a

@@ -95,3 +95,11 @@ func BenchmarkDepthConvertEncode32FC1_1280x720(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFrameAllOutputsWithParallelPose_640x192: the pose net beside the depth net, one thread
+// each (compare with BenchmarkFrameAllOutputsWithPose_640x192, whose nets run one after the other).
+func BenchmarkFrameAllOutputsWithParallelPose_640x192(b *testing.B) {
+	cfg := fullOutputs
+	cfg.Pose, cfg.ParallelPose = true, true
+	benchFrame(b, 640, 192, cfg)
+}

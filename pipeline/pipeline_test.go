@@ -339,3 +339,36 @@ func TestPipelineReconfigure(t *testing.T) {
 		t.Fatalf("scale none with min_depth 1: scale %v depth %v, %v", res.Scale, res.Depth[0], err)
 	}
 }
+
+// TestParallelPoseMatchesSequential: with the pose net beside the depth net, every frame's depth,
+// motion and trajectory equal the sequential path's bit for bit (the two nets share no state).
+func TestParallelPoseMatchesSequential(t *testing.T) {
+	m1, m2 := tinyModel(t), tinyModel(t)
+	seq := newPipeline(t, Config{Pose: true}, m1)
+	par := newPipeline(t, Config{Pose: true, ParallelPose: true}, m2)
+	for n := 0; n < 6; n++ {
+		img := benchImage("rgb8", 32, 16)
+		for i := range img.Data {
+			img.Data[i] = byte((i*7 + n*31) % 256)
+		}
+		a, err := seq.ProcessImage(img, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := par.ProcessImage(img, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.HasMotion != b.HasMotion || a.Motion != b.Motion || a.World != b.World {
+			t.Fatalf("frame %d: motion %v %+v / %+v, world %+v / %+v", n, a.HasMotion, a.Motion, b.Motion, a.World, b.World)
+		}
+		for i := range a.Depth {
+			if a.Depth[i] != b.Depth[i] {
+				t.Fatalf("frame %d: depth[%d] %v sequential, %v parallel", n, i, a.Depth[i], b.Depth[i])
+			}
+		}
+		if n > 0 && !a.HasMotion {
+			t.Fatalf("frame %d has no motion: the pose net did not run", n)
+		}
+	}
+}

@@ -84,6 +84,10 @@ func TestEvalJobsWritesOdometryAndTrajectories(t *testing.T) {
 	if !strings.Contains(string(report), "ATE") || !strings.Contains(string(report), "evo_ape tum") {
 		t.Errorf("report.md:\n%s", report)
 	}
+	page, _ := os.ReadFile(filepath.Join(dirs[0], "report.html"))
+	if n := strings.Count(string(page), "data:image/png;base64,"); n < 4 || !strings.Contains(string(page), "<table") && !strings.Contains(string(page), "<pre>") {
+		t.Errorf("report.html embeds %d figures", n)
+	}
 }
 
 // TestEvalGroundTruthFootguns: a GT frame fixed to the camera and a GT frame the recording lacks are

@@ -31,6 +31,8 @@ type pipelineFlags struct {
 	fixedScale, cameraHeight float64
 	fixedShift, pitch, roll  float64
 	rectify, pose, spinWait  bool
+	parallelPose             bool
+	poseThreads              int
 	minDepth, maxDepth       float64
 }
 
@@ -41,6 +43,8 @@ func (f *pipelineFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.providers, "providers", "cpu", "execution providers in order of preference: tensorrt,cuda,cpu")
 	fs.StringVar(&f.runtimeLib, "onnxruntime", "", "ONNX Runtime shared library (default: $ONNXRUNTIME_LIB or the one `make setup` fetched)")
 	fs.IntVar(&f.threads, "threads", 0, "ONNX Runtime intra-op threads (0: one per core on the CPU, 1 under TensorRT/CUDA)")
+	fs.BoolVar(&f.parallelPose, "parallel-pose", false, "run the pose net beside the depth net (give each its cores with --threads and --pose-threads)")
+	fs.IntVar(&f.poseThreads, "pose-threads", 0, "the pose net's intra-op threads (0: as --threads)")
 	fs.BoolVar(&f.spinWait, "spin-wait", false, "let ONNX Runtime's threads busy-wait between operators and frames (a little lower latency, a core burnt between frames)")
 	fs.StringVar(&f.fit, "fit", "", "how images meet the model input: stretch, crop_center, crop_bottom, letterbox, keep_aspect (default: the model's input.fit, else stretch)")
 	fs.StringVar(&f.scaleMode, "scale-mode", string(pipeline.ScaleFocal), "metric scale: none, fixed, focal, camera_height, sparse_depth, fixed_affine (affine models: camera_height, sparse_depth, fixed_affine)")
@@ -107,7 +111,8 @@ func (f *pipelineFlags) open(cfg pipeline.Config) (*models.Model, *pipeline.Pipe
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := models.Open(f.model, models.SessionConfig{Providers: providers, IntraOpThreads: f.threads, NoSpinning: !f.spinWait, RuntimeLibrary: f.runtimeLib})
+	m, err := models.Open(f.model, models.SessionConfig{Providers: providers, IntraOpThreads: f.threads, PoseIntraOpThreads: f.poseThreads,
+		NoSpinning: !f.spinWait, RuntimeLibrary: f.runtimeLib})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -117,6 +122,7 @@ func (f *pipelineFlags) open(cfg pipeline.Config) (*models.Model, *pipeline.Pipe
 		return nil, nil, err
 	}
 	cfg.Fit, cfg.ScaleMode, cfg.FixedScale, cfg.Rectify, cfg.Pose = f.fit, mode, f.fixedScale, f.rectify, f.pose
+	cfg.ParallelPose = f.parallelPose
 	cfg.FixedShift = f.fixedShift
 	cfg.Ground.CameraHeight, cfg.Ground.PitchDeg, cfg.Ground.RollDeg = f.cameraHeight, f.pitch, f.roll
 	cfg.MinDepth, cfg.MaxDepth = float32(f.minDepth), float32(f.maxDepth)
