@@ -46,6 +46,10 @@ type NodeOptions struct {
 // Node is one ROS 2 node in its own DDS participant: it names topics, creates publishers and
 // subscriptions, and keeps ros_discovery_info current so that ROS 2 tools see it.
 type Node struct {
+	// liveReaders counts the C readers of this node's subscriptions allocated and not yet freed
+	// (a leak check for tests).
+	liveReaders atomic.Int64
+
 	names    *Names
 	params   Params
 	origins  map[string]string // where each parameter was set: "-p" or "params file PATH"

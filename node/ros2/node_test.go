@@ -2,6 +2,7 @@ package ros2
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"runtime"
 	"strings"
@@ -275,5 +276,52 @@ func TestSimClock(t *testing.T) {
 	wall := newTestNode(t, "wall", "/", dom, nil)
 	if wall.Clock().SimTime() || time.Since(wall.Clock().Now().GoTime()).Abs() > time.Second {
 		t.Fatalf("wall clock %v", wall.Clock().Now())
+	}
+}
+
+// TestSubscriptionCloseRacingNodeCloseFreesTheReader: a subscription closed while its node closes
+// frees its C reader whichever Close gets there first (it leaked when the node won the race). The
+// hook puts the node's Close exactly in the subscription's window once; the loop then races them.
+func TestSubscriptionCloseRacingNodeCloseFreesTheReader(t *testing.T) {
+	domain := testDomain()
+	{
+		n, err := NewNode(NodeOptions{Name: "racer", DomainID: domain})
+		if err != nil {
+			t.Fatalf("%v (run make setup)", err)
+		}
+		s, err := n.Subscribe("race", "std_msgs/msg/String", QoSDefault, func([]byte, SampleInfo) {})
+		if err != nil {
+			t.Fatal(err)
+		}
+		testHookSubscriptionStopped = func(n *Node) { n.Close() }
+		s.Close()
+		testHookSubscriptionStopped = nil
+		if live := n.liveReaders.Load(); live != 0 {
+			t.Fatalf("the node closed inside Subscription.Close: %d C readers left allocated", live)
+		}
+	}
+	for i := 0; i < 20; i++ {
+		n, err := NewNode(NodeOptions{Name: "racer", DomainID: domain})
+		if err != nil {
+			t.Fatalf("%v (run make setup)", err)
+		}
+		var subs []*Subscription
+		for k := 0; k < 4; k++ {
+			s, err := n.Subscribe(fmt.Sprintf("race%d", k), "std_msgs/msg/String", QoSDefault, func([]byte, SampleInfo) {})
+			if err != nil {
+				t.Fatal(err)
+			}
+			subs = append(subs, s)
+		}
+		var wg sync.WaitGroup
+		for _, s := range subs {
+			wg.Add(1)
+			go func() { defer wg.Done(); s.Close() }()
+		}
+		n.Close()
+		wg.Wait()
+		if live := n.liveReaders.Load(); live != 0 {
+			t.Fatalf("round %d: %d C readers still allocated after every subscription and the node closed", i, live)
+		}
 	}
 }

@@ -95,6 +95,7 @@ func (n *Node) subscribeDDS(ddsTopic, ddsType, rosTopic, typeName, extraUserData
 		C.dds_delete(t)
 		return nil, ddsError("creating a waitset for "+ddsTopic, rc)
 	}
+	n.liveReaders.Add(1)
 	s := &Subscription{
 		node: n, topic: rosTopic, typeName: typeName, gid: gid, callback: callback, announced: announce,
 		r: r, ddsTopic: t, done: make(chan struct{}),
@@ -181,6 +182,7 @@ func (s *Subscription) freeC() {
 	s.freeOnce.Do(func() {
 		C.ssmde_reader_free(s.r)
 		s.r = nil
+		s.node.liveReaders.Add(-1)
 	})
 }
 
@@ -198,6 +200,10 @@ func (s *Subscription) MatchedPublishers() (int, error) {
 	return int(c), nil
 }
 
+// testHookSubscriptionStopped, set by a test, runs in Close between stopping the callbacks and
+// freeing the reader: where a concurrent Node.Close can come in.
+var testHookSubscriptionStopped func(*Node)
+
 // Close stops the callbacks (none runs after Close returns), deletes the reader and announces the
 // change. Do not call it from the subscription's own callback.
 func (s *Subscription) Close() error {
@@ -210,10 +216,17 @@ func (s *Subscription) Close() error {
 	delete(n.subs, s)
 	n.mu.Unlock()
 	s.stop()
+	if testHookSubscriptionStopped != nil {
+		testHookSubscriptionStopped(n)
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {
-		return nil // the node's Close freed it
+		// The node closed while this subscription was stopping: its Close no longer listed this
+		// subscription (taken out of n.subs above), so the C side is freed here (the reader entity
+		// went with the participant; deleting its handle again is harmless).
+		s.freeC()
+		return nil
 	}
 	s.freeC()
 	C.dds_delete(s.ddsTopic)
