@@ -290,6 +290,7 @@ func New(cfg Config, model *models.Model) (*Pipeline, error) {
 	p.tensorSize = 3 * p.inW * p.inH
 	var err error
 	if p.decoder, err = NewDecoder(cfg.Decoder); err != nil {
+		p.Close() // the Mats above are C memory
 		return nil, err
 	}
 	pc := PreprocessConfig{Color: man.Input.Color, Scale: float32(man.Input.Scale)}
