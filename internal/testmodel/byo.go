@@ -16,7 +16,13 @@ import (
 func BYO(t testing.TB, name string) string {
 	t.Helper()
 	root := RepoRoot(t)
-	dir := filepath.Join(root, "build", "testmodels", "byo", name)
+	generator := filepath.Join(root, "models", "testdata", "byo", "make_graphs.py")
+	student := filepath.Join(root, "models", "default", "depth.onnx")
+	key, err := inputsKey(generator, student)
+	if err != nil {
+		t.Fatalf("testmodel: %v", err)
+	}
+	dir := filepath.Join(root, "build", "testmodels", "byo", name+"-"+key)
 	file := filepath.Join(dir, name+".onnx")
 	if _, err := os.Stat(file); err == nil {
 		return dir
@@ -27,13 +33,12 @@ func BYO(t testing.TB, name string) string {
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), name+".tmp-")
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), filepath.Base(dir)+".tmp-")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer os.RemoveAll(tmp)
-	cmd := exec.Command(Python, filepath.Join(root, "models", "testdata", "byo", "make_graphs.py"), tmp, "--only", name,
-		"--student", filepath.Join(root, "models", "default", "depth.onnx"))
+	cmd := exec.Command(Python, generator, tmp, "--only", name, "--student", student)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("testmodel: generating the %s graph failed: %v\n%s\n(run `make setup` if onnx or torch is missing)", name, err, out)
 	}

@@ -1,15 +1,22 @@
 // Package testmodel gives tests a real exported student: the training recipe's export run on a
 // seeded random init, at a small input size, cached under build/testmodels/ in the repository.
+// A cached model's folder name carries a digest of what made it (the recipe's sources; for the
+// BYO graphs their generator and the student they embed), so a change there re-exports instead of
+// comparing a stale ONNX with the new PyTorch.
 //
 // Tests that need it fail (never skip) with a message naming `make setup` when Python or torch is
 // missing, so a machine without them cannot pass quietly.
 package testmodel
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"testing"
 )
 
@@ -60,7 +67,15 @@ func RecipeDir(t testing.TB) string { return filepath.Join(RepoRoot(t), "models"
 func Ensure(t testing.TB, s Spec) string {
 	t.Helper()
 	root := RepoRoot(t)
-	dir := filepath.Join(root, "build", "testmodels", s.name())
+	sources, err := filepath.Glob(filepath.Join(root, "models", "recipe", "ssmde_recipe", "*.py"))
+	if err != nil || len(sources) == 0 {
+		t.Fatalf("testmodel: no recipe sources under models/recipe/ssmde_recipe (%v)", err)
+	}
+	key, err := inputsKey(sources...)
+	if err != nil {
+		t.Fatalf("testmodel: %v", err)
+	}
+	dir := filepath.Join(root, "build", "testmodels", s.name()+"-"+key)
 	if _, err := os.Stat(filepath.Join(dir, "model.yaml")); err == nil {
 		return dir
 	}
@@ -70,7 +85,7 @@ func Ensure(t testing.TB, s Spec) string {
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), s.name()+".tmp-")
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), filepath.Base(dir)+".tmp-")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,6 +102,26 @@ func Ensure(t testing.TB, s Spec) string {
 		}
 	}
 	return dir
+}
+
+// inputsKey is a short digest of the files' names and contents: the cache key of what they make.
+func inputsKey(files ...string) (string, error) {
+	sorted := append([]string(nil), files...)
+	sort.Strings(sorted)
+	h := sha256.New()
+	for _, f := range sorted {
+		fh, err := os.Open(f)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s\n", filepath.Base(f))
+		_, err = io.Copy(h, fh)
+		fh.Close()
+		if err != nil {
+			return "", err
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12], nil
 }
 
 // RunReference runs the PyTorch reference of the recipe on .npy inputs and returns its exit error
