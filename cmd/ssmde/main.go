@@ -29,6 +29,7 @@ var commands = map[string]command{
 	"infer":   {"depth, point cloud and poses for image files", runInfer},
 	"models":  {"inspect a model folder, or build its TensorRT engines ahead of time", runModels},
 	"node":    {"run the depth node over ROS 2 (ros2 run ssmde ssmde --ros-args ...)", runNode},
+	"node1":   {"run the depth node over ROS 1 (rosrun ssmde ssmde __name:=ssmde _param:=value ...)", runNodeROS1},
 	"sim":     {"render synthetic driving scenes with ground truth", runSim},
 	"teacher": {"run a depth network over a training folder and write the pseudo-depth the recipe learns from", runTeacher},
 	"version": {"print the version", func([]string, io.Writer, io.Writer) error { fmt.Println("ssmde", version); return nil }},

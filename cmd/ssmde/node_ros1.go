@@ -20,9 +20,6 @@ import (
 // ROS 1 bare `from:=to`, `_param:=value`, `__name:=`, which rosrun and roslaunch append after
 // whatever the launch gives. `rosrun ssmde ssmde __name:=x _param:=v` (ROS 1 arguments and no
 // command) also lands here: see run in main.go.
-func init() {
-	commands["node1"] = command{"run the depth node over ROS 1 (rosrun ssmde ssmde __name:=ssmde _param:=value ...)", runNodeROS1}
-}
 
 // runNodeROS1 runs the depth node over ROS 1 (goroslib) until SIGINT or SIGTERM, or until the
 // master shuts it down.
