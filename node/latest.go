@@ -40,6 +40,28 @@ func (s *LatestSlot) Put(data []byte) {
 	}
 }
 
+// PutInto is Put for a transport that copies the message itself (IntoSubscriber): the slot's
+// buffer is sized to the message (reusing its storage) and fill copies the message into it.
+func (s *LatestSlot) PutInto(size int, fill func(dst []byte)) {
+	s.mu.Lock()
+	if s.full {
+		s.dropped++
+	}
+	if cap(s.pending) < size {
+		s.pending = make([]byte, size)
+	}
+	s.pending = s.pending[:size]
+	fill(s.pending)
+	s.full = true
+	s.arrived++
+	s.at = time.Now()
+	s.mu.Unlock()
+	select {
+	case s.ready <- struct{}{}:
+	default:
+	}
+}
+
 // Ready is signalled when a message may be waiting.
 func (s *LatestSlot) Ready() <-chan struct{} { return s.ready }
 

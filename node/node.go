@@ -272,6 +272,18 @@ func (n *Node) Start() error {
 			err = n.t.Subscribe(e.Topic, e.Type, e.QoS, handle)
 		}
 	}
+	// Images go straight from the middleware's buffer into the slot where the transport can.
+	subscribeImages := func(topic string) {
+		if err != nil {
+			return
+		}
+		e := p.endpoint(topic, false)
+		if into, ok := n.t.(IntoSubscriber); ok {
+			err = into.SubscribeInto(e.Topic, e.Type, e.QoS, n.slot.PutInto)
+			return
+		}
+		err = n.t.Subscribe(e.Topic, e.Type, e.QoS, n.slot.Put)
+	}
 	n.pubDepth = adv(TopicDepth)
 	n.pubInfo = adv(TopicDepthInfo)
 	n.pubCompressedDepth = adv(TopicCompressedDepth)
@@ -284,9 +296,9 @@ func (n *Node) Start() error {
 	}
 	n.started = time.Now()
 	if p.ImageTransport == "compressed" {
-		subscribe(p.ImageTopic+"/compressed", n.slot.Put)
+		subscribeImages(p.ImageTopic + "/compressed")
 	} else {
-		subscribe(p.ImageTopic, n.slot.Put)
+		subscribeImages(p.ImageTopic)
 	}
 	if p.ScaleMode == string(pipeline.ScaleSparseDepth) {
 		subscribe(p.SparseTopic, n.sparse.Put)

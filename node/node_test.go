@@ -395,3 +395,27 @@ func TestDiagnosticsDropReasons(t *testing.T) {
 		t.Fatalf("diagnostics %v", got)
 	}
 }
+
+// TestLatestSlotPutIntoAllocatesNothing: messages copied into the slot by the transport (PutInto)
+// and taken by the worker alternate between two buffers: nothing is allocated in steady state.
+func TestLatestSlotPutIntoAllocatesNothing(t *testing.T) {
+	s := NewLatestSlot()
+	frame := make([]byte, 1280*720*3)
+	for i := range frame {
+		frame[i] = byte(i)
+	}
+	fill := func(dst []byte) { copy(dst, frame) }
+	var buf []byte
+	step := func() {
+		s.PutInto(len(frame), fill)
+		var ok bool
+		if buf, _, ok = s.Take(buf); !ok || len(buf) != len(frame) || buf[1000] != frame[1000] {
+			t.Fatalf("took %d bytes (ok %v)", len(buf), ok)
+		}
+	}
+	step()
+	step() // both buffers exist now
+	if allocs := testing.AllocsPerRun(50, step); allocs != 0 {
+		t.Fatalf("%v allocations per 2.7 MB frame", allocs)
+	}
+}

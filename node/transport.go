@@ -33,6 +33,14 @@ type Transport interface {
 	Close() error
 }
 
+// IntoSubscriber is a Transport that can hand large messages straight into the node's buffer: put
+// gets the message's size and a fill function that copies the message into dst (len(dst) == size)
+// and must be called before put returns. One copy, from the middleware's receive buffer, and no
+// allocation per message (ROS 2 implements it; the node falls back to Subscribe otherwise).
+type IntoSubscriber interface {
+	SubscribeInto(topic, msgType string, qos QoS, put func(size int, fill func(dst []byte))) error
+}
+
 // Publisher publishes one topic.
 type Publisher interface {
 	Publish(msg msgs.Message) error

@@ -253,6 +253,11 @@ func (t *ros2Transport) Subscribe(topic, msgType string, q node.QoS, handle func
 	return err
 }
 
+func (t *ros2Transport) SubscribeInto(topic, msgType string, q node.QoS, put func(size int, fill func(dst []byte))) error {
+	_, err := t.n.SubscribeInto(topic, msgType, t.overrides.QoS(topic, false, t.qos(q)), put)
+	return err
+}
+
 func (t *ros2Transport) Advertise(topic, msgType string, q node.QoS) (node.Publisher, error) {
 	p, err := t.n.NewPublisher(topic, msgType, t.overrides.QoS(topic, true, t.qos(q)))
 	if err != nil {

@@ -29,6 +29,11 @@ type Subscription struct {
 	gid       Gid
 	callback  func(data []byte, info SampleInfo)
 	announced bool // listed on ros_discovery_info
+	// into, when set instead of callback, receives each sample's size and a fill function that
+	// copies the sample straight from Cyclone's buffer into the caller's (SubscribeInto).
+	into func(size int, fill func(dst []byte))
+	fill func(dst []byte)       // s.fillCurrent, made once so that no call allocates
+	cur  *C.struct_ddsi_serdata // the sample being handed to into
 
 	r        *C.ssmde_reader
 	ddsTopic C.dds_entity_t
@@ -63,10 +68,48 @@ func (n *Node) Subscribe(topic, typeName string, qos QoS, callback func(data []b
 	return n.subscribeDDS(DDSTopicName(full), ddsType, full, typeName, "", qos, callback, true)
 }
 
+// SubscribeInto is Subscribe for large messages, without a copy of their own: put gets each
+// sample's size and a fill function that copies the sample (encapsulation header included) from
+// Cyclone's receive buffer into dst, len(dst) == size, and must call it before returning. The
+// caller's buffer can be reused from sample to sample, so the steady state allocates nothing and
+// copies each sample once. put runs on the subscription's goroutine, as a callback does.
+func (n *Node) SubscribeInto(topic, typeName string, qos QoS, put func(size int, fill func(dst []byte))) (*Subscription, error) {
+	if put == nil {
+		return nil, fmt.Errorf("subscription %s: nil put", topic)
+	}
+	full, err := n.names.Resolve(topic)
+	if err != nil {
+		return nil, err
+	}
+	ddsType, err := DDSTypeName(typeName)
+	if err != nil {
+		return nil, err
+	}
+	if err := qos.Validate(); err != nil {
+		return nil, fmt.Errorf("subscription %s: %w", full, err)
+	}
+	return n.subscribeDDSWith(DDSTopicName(full), ddsType, full, typeName, "", qos, nil, put, true)
+}
+
+// fillCurrent copies the sample being handed over into dst (at most its size).
+func (s *Subscription) fillCurrent(dst []byte) {
+	if len(dst) == 0 || s.cur == nil {
+		return
+	}
+	size := int(C.ssmde_serdata_size(s.cur))
+	C.ssmde_serdata_copy(s.cur, unsafe.Pointer(&dst[0]), C.size_t(min(size, len(dst))))
+}
+
 // subscribeDDS subscribes a DDS topic by its DDS names (typeName is the ROS type, for the type
 // hash; "" for none); announce lists the reader on
 // ros_discovery_info (ROS topics are announced, the graph topic itself is not).
 func (n *Node) subscribeDDS(ddsTopic, ddsType, rosTopic, typeName, extraUserData string, qos QoS, callback func([]byte, SampleInfo), announce bool) (*Subscription, error) {
+	return n.subscribeDDSWith(ddsTopic, ddsType, rosTopic, typeName, extraUserData, qos, callback, nil, announce)
+}
+
+// subscribeDDSWith is subscribeDDS with either a callback or an into function (SubscribeInto).
+func (n *Node) subscribeDDSWith(ddsTopic, ddsType, rosTopic, typeName, extraUserData string, qos QoS,
+	callback func([]byte, SampleInfo), into func(int, func([]byte)), announce bool) (*Subscription, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {
@@ -99,6 +142,9 @@ func (n *Node) subscribeDDS(ddsTopic, ddsType, rosTopic, typeName, extraUserData
 	s := &Subscription{
 		node: n, topic: rosTopic, typeName: typeName, gid: gid, callback: callback, announced: announce,
 		r: r, ddsTopic: t, done: make(chan struct{}),
+	}
+	if into != nil {
+		s.into, s.fill = into, s.fillCurrent
 	}
 	go s.run()
 	n.subs[s] = true
@@ -142,6 +188,16 @@ func (s *Subscription) run() {
 			received := time.Now()
 			for i := 0; i < n; i++ {
 				d := bufs[i]
+				if s.into != nil {
+					if bool(infos[i].valid_data) && !s.isStopping() {
+						s.cur = d
+						s.into(int(C.ssmde_serdata_size(d)), s.fill)
+						s.cur = nil
+					}
+					C.ssmde_serdata_unref(d)
+					bufs[i] = nil
+					continue
+				}
 				var data []byte
 				if infos[i].valid_data {
 					size := C.ssmde_serdata_size(d)
