@@ -89,6 +89,7 @@ type Node struct {
 	staticSent   bool
 	warnedNoInfo bool
 	warnedScale  bool
+	intrNote     string // the last intrinsics note logged (once per distinct note)
 	sparseBuf    []byte
 	sparseCloud  msgs.PointCloud2
 	sparseImage  msgs.Image
@@ -637,6 +638,10 @@ func (n *Node) publish(res *pipeline.Result) error {
 	n.scale, n.scaleNote, n.shift, n.fit = res.Scale, res.ScaleNote, res.Shift, res.Affine
 	n.mu.Unlock()
 	n.unscaled = ""
+	if res.IntrinsicsNote != "" && res.IntrinsicsNote != n.intrNote {
+		n.intrNote = res.IntrinsicsNote
+		n.log.Warn(res.IntrinsicsNote)
+	}
 	if !res.ScaleValid && !n.warnedScale {
 		n.warnedScale = true
 		n.log.Warn("metric scale: " + res.ScaleNote)

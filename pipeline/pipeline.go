@@ -175,6 +175,9 @@ type Result struct {
 	Color *RGBImage
 	// Window is the crop of the (rectified) camera image the depth covers, and its resize.
 	Window calibration.ResizeCrop
+	// IntrinsicsNote says how the intrinsics were adapted when the camera_info does not describe
+	// the image as it came ("" when it does).
+	IntrinsicsNote string
 
 	// Scale is the factor applied to model depth to get metres, and ScaleValid whether the
 	// configured mode could produce it this frame (else ScaleNote says why and a fallback is used).
@@ -632,8 +635,10 @@ func (p *Pipeline) process(header msgs.Header, cam *calibration.Camera, start ti
 	var srcIntr calibration.Intrinsics
 	hasIntr := cam != nil
 	rectified := false
+	res.IntrinsicsNote = ""
 	if cam != nil {
 		if w, h := cam.PublishedSize(); w != src.W || h != src.H {
+			res.IntrinsicsNote = fmt.Sprintf("camera_info describes a %dx%d image, the image is %dx%d: its intrinsics are scaled to it (no rectification)", w, h, src.W, src.H)
 			// A camera_info of another size cannot describe this image: scale its intrinsics
 			// as the driver would have (binning/decimation), which is right for the common case
 			// of a resized stream, and say so in the note.

@@ -372,3 +372,22 @@ func TestParallelPoseMatchesSequential(t *testing.T) {
 		}
 	}
 }
+
+// TestIntrinsicsNoteWhenCameraInfoIsOfAnotherSize: a camera_info for another image size is scaled to
+// the image, and the result says so; a matching one leaves no note.
+func TestIntrinsicsNoteWhenCameraInfoIsOfAnotherSize(t *testing.T) {
+	p := newPipeline(t, Config{}, tinyModel(t))
+	img := benchImage("rgb8", 32, 16)
+	other := calibration.PinholeCamera(64, 32, calibration.Intrinsics{Fx: 40, Fy: 40, Cx: 31.5, Cy: 15.5})
+	res, err := p.ProcessImage(img, &other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(res.IntrinsicsNote, "64x32") || !strings.Contains(res.IntrinsicsNote, "32x16") {
+		t.Fatalf("note %q", res.IntrinsicsNote)
+	}
+	same := calibration.PinholeCamera(32, 16, calibration.Intrinsics{Fx: 20, Fy: 20, Cx: 15.5, Cy: 7.5})
+	if res, err = p.ProcessImage(img, &same); err != nil || res.IntrinsicsNote != "" {
+		t.Fatalf("matching camera_info: note %q, %v", res.IntrinsicsNote, err)
+	}
+}
