@@ -205,14 +205,10 @@ func errorBar(img *image.RGBA, x0, y0, h int) {
 }
 
 func metres(d float64) string {
-	switch {
-	case d >= 100:
+	if d >= 10 {
 		return fmt.Sprintf("%.0fm", d)
-	case d >= 10:
-		return fmt.Sprintf("%.0fm", d)
-	default:
-		return fmt.Sprintf("%.1fm", d)
 	}
+	return fmt.Sprintf("%.1fm", d)
 }
 
 // inverseRange is the 2nd..98th percentile of 1/depth over valid pixels.

@@ -25,19 +25,7 @@ func NewLatestSlot() *LatestSlot { return &LatestSlot{ready: make(chan struct{},
 
 // Put copies data into the slot (from the middleware's callback).
 func (s *LatestSlot) Put(data []byte) {
-	s.mu.Lock()
-	if s.full {
-		s.dropped++
-	}
-	s.pending = append(s.pending[:0], data...)
-	s.full = true
-	s.arrived++
-	s.at = time.Now()
-	s.mu.Unlock()
-	select {
-	case s.ready <- struct{}{}:
-	default: // the worker has already been told
-	}
+	s.PutInto(len(data), func(dst []byte) { copy(dst, data) })
 }
 
 // PutInto is Put for a transport that copies the message itself (IntoSubscriber): the slot's
@@ -58,7 +46,7 @@ func (s *LatestSlot) PutInto(size int, fill func(dst []byte)) {
 	s.mu.Unlock()
 	select {
 	case s.ready <- struct{}{}:
-	default:
+	default: // the worker has already been told
 	}
 }
 

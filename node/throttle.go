@@ -66,18 +66,13 @@ func (t *throttledLog) Warn(msg string, err error, args ...any) {
 	key := reasonOf(msg, err)
 	t.mu.Lock()
 	now := t.now()
+	if _, ok := t.reasons[key]; !ok && len(t.reasons) >= maxReasons-1 {
+		key = "other" // the last slot
+	}
 	s := t.reasons[key]
 	if s == nil {
-		if len(t.reasons) >= maxReasons-1 { // the last slot is "other"
-			key = "other"
-			if s = t.reasons[key]; s == nil {
-				s = &reasonState{}
-				t.reasons[key] = s
-			}
-		} else {
-			s = &reasonState{}
-			t.reasons[key] = s
-		}
+		s = &reasonState{}
+		t.reasons[key] = s
 	}
 	first := s.logged.IsZero()
 	due := first || now.Sub(s.logged) >= t.period

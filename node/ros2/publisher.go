@@ -32,16 +32,9 @@ type Publisher struct {
 // NewPublisher resolves topic (relative, ~/private or absolute; remapped) and creates a writer of
 // typeName ("sensor_msgs/msg/Image") with qos.
 func (n *Node) NewPublisher(topic, typeName string, qos QoS) (*Publisher, error) {
-	full, err := n.names.Resolve(topic)
+	full, ddsType, err := n.resolveEndpoint("publisher", topic, typeName, qos)
 	if err != nil {
 		return nil, err
-	}
-	ddsType, err := DDSTypeName(typeName)
-	if err != nil {
-		return nil, err
-	}
-	if err := qos.Validate(); err != nil {
-		return nil, fmt.Errorf("publisher %s: %w", full, err)
 	}
 	p, err := n.newPublisher(DDSTopicName(full), ddsType, full, typeName, "", qos)
 	if err != nil {

@@ -54,18 +54,26 @@ func (n *Node) Subscribe(topic, typeName string, qos QoS, callback func(data []b
 	if callback == nil {
 		return nil, fmt.Errorf("subscription %s: nil callback", topic)
 	}
-	full, err := n.names.Resolve(topic)
+	full, ddsType, err := n.resolveEndpoint("subscription", topic, typeName, qos)
 	if err != nil {
 		return nil, err
-	}
-	ddsType, err := DDSTypeName(typeName)
-	if err != nil {
-		return nil, err
-	}
-	if err := qos.Validate(); err != nil {
-		return nil, fmt.Errorf("subscription %s: %w", full, err)
 	}
 	return n.subscribeDDS(DDSTopicName(full), ddsType, full, typeName, "", qos, callback, true)
+}
+
+// resolveEndpoint resolves a publisher's or subscription's topic (relative, ~/private or absolute;
+// remapped), its DDS type name and checks its QoS: what every endpoint the user creates needs.
+func (n *Node) resolveEndpoint(kind, topic, typeName string, qos QoS) (full, ddsType string, err error) {
+	if full, err = n.names.Resolve(topic); err != nil {
+		return "", "", err
+	}
+	if ddsType, err = DDSTypeName(typeName); err != nil {
+		return "", "", err
+	}
+	if err := qos.Validate(); err != nil {
+		return "", "", fmt.Errorf("%s %s: %w", kind, full, err)
+	}
+	return full, ddsType, nil
 }
 
 // SubscribeInto is Subscribe for large messages, without a copy of their own: put gets each
@@ -77,16 +85,9 @@ func (n *Node) SubscribeInto(topic, typeName string, qos QoS, put func(size int,
 	if put == nil {
 		return nil, fmt.Errorf("subscription %s: nil put", topic)
 	}
-	full, err := n.names.Resolve(topic)
+	full, ddsType, err := n.resolveEndpoint("subscription", topic, typeName, qos)
 	if err != nil {
 		return nil, err
-	}
-	ddsType, err := DDSTypeName(typeName)
-	if err != nil {
-		return nil, err
-	}
-	if err := qos.Validate(); err != nil {
-		return nil, fmt.Errorf("subscription %s: %w", full, err)
 	}
 	return n.subscribeDDSWith(DDSTopicName(full), ddsType, full, typeName, "", qos, nil, put, true)
 }
