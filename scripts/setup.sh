@@ -23,6 +23,7 @@ APT_PACKAGES=(
   python3-std-msgs python3-rosgraph-msgs python3-sensor-msgs python3-geometry-msgs python3-nav-msgs
   python3-tf2-msgs python3-diagnostic-msgs python3-stereo-msgs   # ROS 1 message classes for those tests
   libfastrtps-dev fastddsgen                      # Fast DDS: ROS 2's default middleware, the interop peer
+  openssl                                         # SROS2 test keystores (CA, certificates, S/MIME-signed XML)
   ros-core                                        # ROS 1: roscore, roslaunch, rosparam, rostopic for the ROS 1 node's tests
 )
 

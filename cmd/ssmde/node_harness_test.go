@@ -280,7 +280,17 @@ type ntestPeer struct {
 
 func ntestStartPeer(t *testing.T, bin string, args ...string) *ntestPeer {
 	t.Helper()
+	return ntestStartPeerEnv(t, nil, bin, args...)
+}
+
+// ntestStartPeerEnv is ntestStartPeer with env (KEY=VALUE) added to the peer's environment
+// (PEER_ENCLAVE=DIR makes it a DDS Security participant with that SROS2 enclave's keys).
+func ntestStartPeerEnv(t *testing.T, env []string, bin string, args ...string) *ntestPeer {
+	t.Helper()
 	p := &ntestPeer{cmd: exec.Command(bin, args...), done: make(chan struct{})}
+	if env != nil {
+		p.cmd.Env = append(os.Environ(), env...)
+	}
 	p.cmd.Stderr = &p.stderr
 	var err error
 	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
@@ -628,4 +638,11 @@ func ntestInfo(w, h int, fx, fy float64, frame string, stamp msgs.Time) *msgs.Ca
 		DistortionModel: "plumb_bob", D: []float64{0, 0, 0, 0, 0},
 		K: [9]float64{fx, 0, cx, 0, fy, cy, 0, 0, 1}, R: [9]float64{1, 0, 0, 0, 1, 0, 0, 0, 1},
 		P: [12]float64{fx, 0, cx, 0, 0, fy, cy, 0, 0, 0, 1, 0}}
+}
+
+// diagCount is how many /diagnostics messages with the node's depth status arrived.
+func (l *ntestListener) diagCount() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.diagN
 }

@@ -19,8 +19,18 @@ type Args struct {
 	// last of --enable-X-logs and --disable-X-logs wins, as in rcl): no /rosout publisher, no log
 	// lines on the console.
 	NoRosoutLogs, NoStdoutLogs bool
-	// Notes lists arguments that were accepted but have no effect here (e.g. --enclave), for a log line.
+	// Enclave is -e/--enclave: the SROS2 enclave whose keys the node uses ("" for "/").
+	Enclave string
+	// Notes lists arguments that were accepted but have no effect here (e.g. --log-file-name), for a log line.
 	Notes []string
+}
+
+// enclave is the --enclave argument of a (nil: none).
+func (a *Args) enclave() string {
+	if a == nil {
+		return ""
+	}
+	return a.Enclave
 }
 
 // ParamSource is one -p override or one --params-file.
@@ -119,7 +129,10 @@ func ParseArgs(argv []string) (*Args, []string, error) {
 			if err != nil {
 				return nil, nil, err
 			}
-			a.Notes = append(a.Notes, fmt.Sprintf("%s %s ignored: DDS security enclaves are not supported; the participant announces enclave=/", arg, v))
+			if err := validateTokens("enclave", v, true); err != nil {
+				return nil, nil, fmt.Errorf("--ros-args %s: %w", arg, err)
+			}
+			a.Enclave = v
 		case "--log-file-name":
 			v, err := value()
 			if err != nil {

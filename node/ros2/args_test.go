@@ -19,6 +19,7 @@ func TestParseArgs(t *testing.T) {
 		level    string
 		loggers  map[string]string
 		notes    int
+		enclave  string
 		noRosout bool
 		noStdout bool
 		errorSub string
@@ -35,7 +36,9 @@ func TestParseArgs(t *testing.T) {
 		{desc: "params file and node-targeted param", argv: []string{"--ros-args", "--params-file", "/p.yaml", "-p", "depth:rate:=10"},
 			params: []ParamSource{{File: "/p.yaml"}, {Node: "depth", Name: "rate", Value: int64(10)}}},
 		{desc: "log levels", argv: []string{"--ros-args", "--log-level", "DEBUG", "--log-level", "rcl:=warn"}, level: "debug", loggers: map[string]string{"rcl": "warn"}},
-		{desc: "enclave and external-lib switch ignored", argv: []string{"--ros-args", "-e", "/secure", "--disable-external-lib-logs", "--enclave", "/x"}, notes: 3},
+		{desc: "enclave (the last wins) and external-lib switch ignored", argv: []string{"--ros-args", "-e", "/secure", "--disable-external-lib-logs", "--enclave", "/x/cam"}, enclave: "/x/cam", notes: 1},
+		{desc: "relative enclave", argv: []string{"--ros-args", "--enclave", "secure"}, errorSub: `enclave "secure"`},
+		{desc: "enclave with a trailing slash", argv: []string{"--ros-args", "-e", "/secure/"}, errorSub: "ends with /"},
 		{desc: "rosout and stdout switches", argv: []string{"--ros-args", "--disable-rosout-logs", "--disable-stdout-logs"}, noRosout: true, noStdout: true},
 		{desc: "the last rosout switch wins", argv: []string{"--ros-args", "--disable-rosout-logs", "--enable-stdout-logs", "--enable-rosout-logs"}},
 		{desc: "stdout disabled after enabled", argv: []string{"--ros-args", "--enable-stdout-logs", "--", "x", "--ros-args", "--disable-stdout-logs"}, rest: []string{"x"}, noStdout: true},
@@ -80,6 +83,9 @@ func TestParseArgs(t *testing.T) {
 			}
 			if a.NoRosoutLogs != tc.noRosout || a.NoStdoutLogs != tc.noStdout {
 				t.Errorf("no rosout %v, no stdout %v; want %v, %v", a.NoRosoutLogs, a.NoStdoutLogs, tc.noRosout, tc.noStdout)
+			}
+			if a.Enclave != tc.enclave {
+				t.Errorf("enclave %q, want %q", a.Enclave, tc.enclave)
 			}
 			if len(a.Notes) != tc.notes {
 				t.Errorf("notes %q, want %d", a.Notes, tc.notes)

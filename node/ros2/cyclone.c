@@ -5,11 +5,14 @@
 #include <dds/dds.h>
 #include "cyclone.h"
 
-dds_entity_t ssmde_participant(uint32_t domain) {
-  // rmw announces the security enclave in USER_DATA; "/" is the default (no security).
-  static const char enclave[] = "enclave=/;";
+dds_entity_t ssmde_participant(uint32_t domain, const char *user_data, size_t user_data_size, int nprops,
+                               const char *const *names, const char *const *values) {
+  // rmw announces the security enclave in USER_DATA ("enclave=/;" by default) and, for SROS2, sets
+  // the DDS Security files and plugins as QoS properties (security.go).
   dds_qos_t *q = dds_create_qos();
-  dds_qset_userdata(q, enclave, sizeof(enclave) - 1);
+  dds_qset_userdata(q, user_data, user_data_size);
+  for (int i = 0; i < nprops; i++)
+    dds_qset_prop(q, names[i], values[i]);
   dds_entity_t p = dds_create_participant(domain, q, NULL);
   dds_delete_qos(q);
   return p;

@@ -38,7 +38,8 @@ int64_t ssmde_blob_live(void);
 
 // ---- cyclone.c ----
 
-dds_entity_t ssmde_participant(uint32_t domain);
+dds_entity_t ssmde_participant(uint32_t domain, const char *user_data, size_t user_data_size, int nprops,
+                               const char *const *names, const char *const *values);
 // ssmde_endpoint_qos: depth 0 is KEEP_ALL; lifespan_ns 0 is none (DDS's infinite lifespan).
 dds_qos_t *ssmde_endpoint_qos(int reliable, int transient_local, int depth, int64_t lifespan_ns);
 dds_return_t ssmde_guid(dds_entity_t e, void *out16);

@@ -10,6 +10,7 @@ package ros2
 import "C"
 
 import (
+	"errors"
 	"fmt"
 	"unsafe"
 )
@@ -19,8 +20,14 @@ func ddsError(op string, rc C.dds_return_t) error {
 	if rc >= 0 {
 		return nil
 	}
+	if rc == C.DDS_RETCODE_NOT_ALLOWED_BY_SECURITY {
+		return fmt.Errorf("%s: %w: the enclave's permissions (permissions.p7s) have no allow rule for it; add the topic to the enclave's policy and sign it again (`ros2 security create_permission`)", op, ErrNotAllowed)
+	}
 	return fmt.Errorf("%s: %s (%d)", op, C.GoString(C.dds_strretcode(rc)), int(rc))
 }
+
+// ErrNotAllowed marks a topic, reader or writer that DDS Security's access control refused.
+var ErrNotAllowed = errors.New("not allowed by DDS security")
 
 func entityError(op string, e C.dds_entity_t) error { return ddsError(op, C.dds_return_t(e)) }
 

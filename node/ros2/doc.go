@@ -4,7 +4,10 @@
 //
 // # What a ROS 2 peer sees
 //
-// One DDS participant per Node on ROS_DOMAIN_ID (default 0), USER_DATA "enclave=/;". A ROS topic
+// One DDS participant per Node on ROS_DOMAIN_ID (default 0), USER_DATA "enclave=<enclave>;"
+// ("/" unless --enclave names one). With ROS_SECURITY_ENABLE=true it is an SROS2 participant:
+// DDS Security with the enclave's keys from ROS_SECURITY_KEYSTORE, as rmw_cyclonedds sets it up
+// (security.go). A ROS topic
 // "/camera/image_raw" is the DDS topic "rt/camera/image_raw"; the type "sensor_msgs/msg/Image" is
 // "sensor_msgs::msg::dds_::Image_", keyless, with no XTypes type information, so every ROS 2
 // middleware (rmw_fastrtps, rmw_cyclonedds, rmw_connextdds) matches it by name. Samples are the
@@ -74,6 +77,6 @@
 //
 // ParseArgs reads the --ros-args sections a launch file appends: -r/--remap [node:]from:=to
 // (__node, __name, __ns included), -p/--param [node:]name:=value (YAML-typed), --params-file FILE,
-// --log-level [logger:=]level; -e/--enclave and rcl's logging switches are accepted and reported in
-// Args.Notes. Arguments outside those sections come back for the program's own flags.
+// --log-level [logger:=]level, -e/--enclave (the SROS2 enclave); rcl's external-library logging
+// switches and --log-file-name are accepted and reported in Args.Notes. Arguments outside those sections come back for the program's own flags.
 package ros2

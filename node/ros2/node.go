@@ -1,5 +1,6 @@
 package ros2
 
+// #include <stdlib.h>
 // #include <dds/dds.h>
 // #include "cyclone.h"
 import "C"
@@ -13,6 +14,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/ssmde/ssmde/msgs"
 )
@@ -41,6 +43,10 @@ type NodeOptions struct {
 	// process, when the first node creates the domain) and the discovery variables' warnings;
 	// nil is slog.Default().
 	Logger *slog.Logger
+	// Security is the node's DDS Security (SROS2); nil reads ROS_SECURITY_* with the enclave of
+	// Args (--enclave) as rcl does (SecurityRequestFromEnv). Under Enforce, missing keys fail
+	// NewNode with ErrSecurity; under Permissive the node runs unsecured and Logger warns.
+	Security *SecurityRequest
 }
 
 // Node is one ROS 2 node in its own DDS participant: it names topics, creates publishers and
@@ -65,6 +71,7 @@ type Node struct {
 	mu          sync.Mutex // guards everything below and serializes graph updates
 	closed      bool
 	participant C.dds_entity_t
+	security    Security
 	infoWriter  *Publisher
 	infoBuf     []byte
 	pubs        map[*Publisher]bool
@@ -142,19 +149,32 @@ func NewNode(o NodeOptions) (*Node, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
+	req := SecurityRequestFromEnv(os.Getenv, o.Args.enclave())
+	if o.Security != nil {
+		req = *o.Security
+	}
+	sec, secWarnings, err := req.Resolve()
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range secWarnings {
+		logger.Warn(w)
+	}
+	if sec.Enabled {
+		logger.Info("DDS security", "enclave", sec.Enclave, "keys", sec.Dir, "strategy", sec.Strategy.String(), "because", sec.Source)
+	}
 	dref, err := acquireDomain(domain, disc, warnings, logger)
 	if err != nil {
 		return nil, err
 	}
-	p := C.ssmde_participant(C.uint32_t(domain))
-	if p < 0 {
+	p, err := createParticipant(domain, sec)
+	if err != nil {
 		releaseDomain(domain)
-		return nil, fmt.Errorf("%w (Cyclone DDS logs the reason on stderr; domain configuration %q)",
-			entityError(fmt.Sprintf("creating a DDS participant on domain %d", domain), p), dref.config)
+		return nil, fmt.Errorf("%w (Cyclone DDS logs the reason on stderr; domain configuration %q)", err, dref.config)
 	}
 	n := &Node{
 		names: names, params: params, origins: origins, domain: domain, dref: dref, gidSize: gidSize,
-		participant: p, clock: &Clock{sim: useSim}, log: logger,
+		participant: p, clock: &Clock{sim: useSim}, log: logger, security: sec,
 		pubs: map[*Publisher]bool{}, subs: map[*Subscription]bool{},
 	}
 	fail := func(err error) (*Node, error) {
@@ -211,6 +231,42 @@ func (n *Node) Discovery() Discovery {
 // CycloneConfig is the configuration string the node's DDS domain was created with: the
 // discovery fragment, then $CYCLONEDDS_URI as it was then.
 func (n *Node) CycloneConfig() string { return n.dref.config }
+
+// Security is the node's DDS Security configuration (Enabled false: a plain participant).
+func (n *Node) Security() Security { return n.security }
+
+// createParticipant creates the node's participant with USER_DATA "enclave=…;" and, when sec is
+// enabled, the DDS Security properties.
+func createParticipant(domain int, sec Security) (C.dds_entity_t, error) {
+	ud := sec.UserData()
+	cud := C.CString(ud)
+	defer C.free(unsafe.Pointer(cud))
+	props := sec.Properties()
+	var names, values **C.char
+	if len(props) > 0 {
+		cn := C.malloc(C.size_t(len(props)) * C.size_t(unsafe.Sizeof(uintptr(0))))
+		cv := C.malloc(C.size_t(len(props)) * C.size_t(unsafe.Sizeof(uintptr(0))))
+		defer C.free(cn)
+		defer C.free(cv)
+		ns := unsafe.Slice((**C.char)(cn), len(props))
+		vs := unsafe.Slice((**C.char)(cv), len(props))
+		for i, kv := range props {
+			ns[i], vs[i] = C.CString(kv[0]), C.CString(kv[1])
+			defer C.free(unsafe.Pointer(ns[i]))
+			defer C.free(unsafe.Pointer(vs[i]))
+		}
+		names, values = (**C.char)(cn), (**C.char)(cv)
+	}
+	p := C.ssmde_participant(C.uint32_t(domain), cud, C.size_t(len(ud)), C.int(len(props)), names, values)
+	if p < 0 {
+		what := fmt.Sprintf("creating a DDS participant on domain %d", domain)
+		if sec.Enabled {
+			what = fmt.Sprintf("creating a secure DDS participant on domain %d with the keys of %s (Cyclone's security plugins refused them: check that cert.pem is signed by identity_ca.cert.pem and not expired, that key.pem belongs to it, and that governance.p7s and permissions.p7s are S/MIME-signed by permissions_ca.cert.pem)", domain, sec.Dir)
+		}
+		return p, entityError(what, p)
+	}
+	return p, nil
+}
 
 // Gid is the participant's GUID, as ros_discovery_info announces it.
 func (n *Node) Gid() Gid { return n.gid }

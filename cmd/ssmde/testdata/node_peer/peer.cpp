@@ -21,11 +21,17 @@
 //       odom FRAME CHILD SEC NANOSEC PX PY PZ QX QY QZ QW
 //       tf N FRAME CHILD SEC NANOSEC TX TY TZ QX QY QZ QW   (of the first transform)
 //   peer graph DOMAIN
-//     prints every remote endpoint that discovery reports, "writer GUID TOPIC TYPE" and
+//     prints every remote participant, "participant GUID_PREFIX USER_DATA" (as text, "-" when
+//     empty), and every remote endpoint that discovery reports, "writer GUID TOPIC TYPE" and
 //     "reader GUID TOPIC TYPE" (GUID as 32 hex digits: prefix then entity id), and each
 //     rmw_dds_common ParticipantEntitiesInfo read from ros_discovery_info (RELIABLE,
 //     TRANSIENT_LOCAL), one line per node: "node PARTICIPANT_GID NAMESPACE NAME READERS WRITERS"
 //     with the Gid lists as comma-joined hex ("-" when empty).
+//
+// With PEER_ENCLAVE set to an SROS2 enclave folder (cert.pem, key.pem, identity_ca.cert.pem,
+// permissions_ca.cert.pem, governance.p7s, permissions.p7s), the participant uses DDS Security
+// with Fast DDS's builtin plugins (PKI-DH, Access-Permissions, AES-GCM-GMAC), as rmw_fastrtps
+// configures them from an enclave.
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -328,9 +334,19 @@ static int subscriber(DomainParticipant *part) {
   return 0;
 }
 
-// GraphListener prints the remote endpoints that discovery reports.
+// GraphListener prints the remote participants and endpoints that discovery reports.
 class GraphListener : public DomainParticipantListener {
 public:
+  void on_participant_discovery(DomainParticipant *, eprosima::fastrtps::rtps::ParticipantDiscoveryInfo &&info) override {
+    if (info.status != eprosima::fastrtps::rtps::ParticipantDiscoveryInfo::DISCOVERED_PARTICIPANT)
+      return;
+    const auto &ud = info.info.m_userData;
+    std::string text(ud.begin(), ud.end());
+    for (char &c : text)
+      if (c < 33 || c > 126)
+        c = '?';
+    emit("participant " + hex(info.info.m_guid.guidPrefix.value, 12) + " " + (text.empty() ? "-" : text));
+  }
   void on_publisher_discovery(DomainParticipant *, eprosima::fastrtps::rtps::WriterDiscoveryInfo &&info) override {
     if (info.status == eprosima::fastrtps::rtps::WriterDiscoveryInfo::DISCOVERED_WRITER)
       emit("writer " + guid_hex(info.info.guid()) + " " + info.info.topicName().to_string() + " " +
@@ -390,8 +406,23 @@ int main(int argc, char **argv) {
   int domain = atoi(argv[2]);
   static GraphListener listener;
   StatusMask mask = StatusMask::none();
+  DomainParticipantQos pqos = PARTICIPANT_QOS_DEFAULT;
+  if (const char *enclave = getenv("PEER_ENCLAVE")) {
+    // Fast DDS wants "file://" + path (rmw_fastrtps passes that prefix to get_security_files).
+    std::string dir = std::string("file://") + enclave + "/";
+    auto &props = pqos.properties().properties();
+    props.emplace_back("dds.sec.auth.plugin", "builtin.PKI-DH");
+    props.emplace_back("dds.sec.auth.builtin.PKI-DH.identity_ca", dir + "identity_ca.cert.pem");
+    props.emplace_back("dds.sec.auth.builtin.PKI-DH.identity_certificate", dir + "cert.pem");
+    props.emplace_back("dds.sec.auth.builtin.PKI-DH.private_key", dir + "key.pem");
+    props.emplace_back("dds.sec.access.plugin", "builtin.Access-Permissions");
+    props.emplace_back("dds.sec.access.builtin.Access-Permissions.permissions_ca", dir + "permissions_ca.cert.pem");
+    props.emplace_back("dds.sec.access.builtin.Access-Permissions.governance", dir + "governance.p7s");
+    props.emplace_back("dds.sec.access.builtin.Access-Permissions.permissions", dir + "permissions.p7s");
+    props.emplace_back("dds.sec.crypto.plugin", "builtin.AES-GCM-GMAC");
+  }
   DomainParticipant *part = DomainParticipantFactory::get_instance()->create_participant(
-      domain, PARTICIPANT_QOS_DEFAULT, mode == "graph" ? &listener : nullptr, mask);
+      domain, pqos, mode == "graph" ? &listener : nullptr, mask);
   if (part == nullptr) {
     fprintf(stderr, "create_participant failed\n");
     return 1;
