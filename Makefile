@@ -5,7 +5,7 @@ PYTHON := /usr/bin/python3
 BIN := bin/ssmde
 RECIPE := models/recipe
 
-.PHONY: setup build test test-go test-race test-python lint demo bench check-real data student default-model clean
+.PHONY: setup build test test-go test-race test-python lint demo fuzz bench check-real data student default-model clean
 
 setup:
 	@scripts/setup.sh
@@ -38,6 +38,11 @@ bench: setup
 
 demo: build
 	@scripts/demo.sh
+
+# Opt-in: every fuzz target for FUZZ_EXECS executions each (default 10^6), then a table in build/fuzz.
+FUZZ_EXECS ?= 1000000
+fuzz: setup
+	@scripts/fuzz.sh --execs $(FUZZ_EXECS)
 
 # Opt-in: a real camera frame from the shared data folder beside the checkout.
 check-real: build

@@ -3,6 +3,8 @@ package bag
 import (
 	"bytes"
 	"io"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -98,4 +100,40 @@ func (s *seekBuffer) Seek(off int64, whence int) (int64, error) {
 		s.pos = len(s.b) + int(off)
 	}
 	return int64(s.pos), nil
+}
+
+// FuzzRosbag2: a .db3 file's bytes (read by the sqlite driver, then each message's CDR) and,
+// when meta is not empty, a metadata.yaml naming it, opened as a rosbag2 folder.
+func FuzzRosbag2(f *testing.F) {
+	dir := f.TempDir()
+	db := filepath.Join(dir, "seed_0.db3")
+	drive := sampleDrive(2)
+	writeDB3(f, db, drive)
+	writeRosbag2Metadata(f, dir, StorageSQLite3, []string{"seed_0.db3"}, [][]stamped{drive})
+	dbBytes, err := os.ReadFile(db)
+	if err != nil {
+		f.Fatal(err)
+	}
+	meta, err := os.ReadFile(filepath.Join(dir, "metadata.yaml"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(dbBytes, meta)
+	f.Add(dbBytes, []byte{})
+	f.Add(dbBytes[:len(dbBytes)/2], meta)
+	f.Fuzz(func(t *testing.T, data, meta []byte) {
+		fuzzLimits(t)
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "seed_0.db3"), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if len(meta) == 0 {
+			drain(OpenRosbag2(filepath.Join(dir, "seed_0.db3")))
+			return
+		}
+		if err := os.WriteFile(filepath.Join(dir, "metadata.yaml"), meta, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		drain(OpenRosbag2(dir))
+	})
 }

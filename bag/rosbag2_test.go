@@ -28,7 +28,7 @@ const qosYAML = "- history: 3\n  depth: 0\n  reliability: 1\n  durability: 2\n  
 
 // writeDB3 writes ms into a new .db3 as rosbag2's sqlite3 storage does: topics in the order first
 // seen, ids from 1, messages CDR.
-func writeDB3(t *testing.T, path string, ms []stamped) {
+func writeDB3(t testing.TB, path string, ms []stamped) {
 	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+path)
 	if err != nil {
@@ -59,7 +59,7 @@ func writeDB3(t *testing.T, path string, ms []stamped) {
 }
 
 // rosbag2Metadata writes metadata.yaml version 5 (Humble) for the files and messages.
-func writeRosbag2Metadata(t *testing.T, dir, storage string, files []string, parts [][]stamped) {
+func writeRosbag2Metadata(t testing.TB, dir, storage string, files []string, parts [][]stamped) {
 	t.Helper()
 	var all []stamped
 	for _, p := range parts {

@@ -17,9 +17,25 @@ indoor=(--world indoor --randomize --width "$W" --height "$H")
 sim_split data/indoor$W/train 4100 8 50 "${indoor[@]}"
 sim_split data/indoor$W/val 5100 1 50 "${indoor[@]}"
 sim_split data/sim-indoor/test 6000 4 50 --world indoor
+# The pseudo-depth rows get a relative-depth teacher of the same shape: the street teacher's recipe
+# (scripts/student_lib.sh relative_teacher) on rooms only, at 4:3, from the teacher's own seeds
+# (770003/770004: disjoint from every student split), rendered at 320×240 with a noisier sensor.
+indoor_teacher() {
+  local dir=$1 run=build/rteacher-indoor-run
+  [ -f "$dir/model.yaml" ] && return 0
+  local t=(--world indoor --randomize --width 320 --height 240 --noise 3 --exposure=false)
+  sim_split data/rteacher-indoor/train 770003 8 60 "${t[@]}"
+  sim_split data/rteacher-indoor/val 770004 1 40 "${t[@]}"
+  local resume=(); [ -f "$run/checkpoints/last.pt" ] && resume=(--resume)
+  (cd models/recipe && $PY -m ssmde_recipe.relative_teacher train --data ../../data/rteacher-indoor/train \
+    --val-data ../../data/rteacher-indoor/val --out "../../$run" --width "$W" --height "$H" --epochs 8 \
+    --lr-decay-epochs 6 --threads "$THREADS" "${resume[@]}")
+  (cd models/recipe && $PY -m ssmde_recipe.relative_teacher export --run "../../$run" --out "../../$dir" \
+    --checkpoint "../../$run/checkpoints/weights_epoch008.pt")
+}
 if [ "$ROW" != photometric ]; then
-  relative_teacher build/models/rteacher
-  pseudo_maps build/models/rteacher data/indoor$W/train
+  indoor_teacher build/models/rteacher-indoor
+  pseudo_maps build/models/rteacher-indoor data/indoor$W/train
 fi
 
 # 8 scenes × 48 triplets = 384 samples = 96 steps/epoch × 19 epochs ≈ 1,824 steps.
