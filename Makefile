@@ -5,7 +5,7 @@ PYTHON := /usr/bin/python3
 BIN := bin/ssmde
 RECIPE := models/recipe
 
-.PHONY: setup build test test-go test-race test-python lint demo fuzz bench check-real data student default-model clean
+.PHONY: setup build test test-go test-race test-python lint demo soak fuzz bench check-real data student default-model clean
 
 setup:
 	@scripts/setup.sh
@@ -38,6 +38,14 @@ bench: setup
 
 demo: build
 	@scripts/demo.sh
+
+# Opt-in: SOAK_MINUTES (default 30) of 1280x720 at 30 Hz through the node over DDS (RSS, threads, open
+# files, goroutines, latency p50/p95/p99 per minute into build/soak/soak.{csv,png}), then the hostile
+# camera for 60 s.
+SOAK_MINUTES ?= 30
+soak: build
+	SSMDE_SOAK_MINUTES=$(SOAK_MINUTES) $(GO) test -tags soak -count=1 -v -timeout $$(( $(SOAK_MINUTES) + 15 ))m -run '^TestNodeSoak$$' ./cmd/ssmde
+	SSMDE_HOSTILE_SECONDS=60 $(GO) test -count=1 -v -run '^TestNodeHostileCamera$$' ./cmd/ssmde
 
 # Opt-in: every fuzz target for FUZZ_EXECS executions each (default 10^6), then a table in build/fuzz.
 FUZZ_EXECS ?= 1000000

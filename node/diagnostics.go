@@ -2,6 +2,7 @@ package node
 
 import (
 	"fmt"
+	"runtime"
 	"sort"
 	"strconv"
 	"sync"
@@ -131,6 +132,8 @@ type Snapshot struct {
 	// CPUPercent is the process's CPU use over the last period (100: one core busy), and
 	// CPUPerFrameMS that CPU time per published frame (everything the process did, divided).
 	CPUPercent, CPUPerFrameMS float64
+	// Goroutines is the process's goroutine count (a leak shows as growth over a long run).
+	Goroutines int
 	// Drops counts dropped inputs by reason since start, most frequent first (at most
 	// diagnosticsReasons of them).
 	Drops []ReasonCount
@@ -144,7 +147,8 @@ func (s *Stats) Snapshot(now time.Time, arrived, dropped uint64) Snapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	snap := Snapshot{Arrived: arrived, Dropped: dropped, Published: s.published, Failed: s.failed,
-		BadInfo: s.badInfo, NoInfo: s.noInfo, OutOfOrder: s.outOfOrder, TimeJumps: s.timeJumps, CompressedDepth: s.compressed, LastError: s.lastError}
+		BadInfo: s.badInfo, NoInfo: s.noInfo, OutOfOrder: s.outOfOrder, TimeJumps: s.timeJumps, CompressedDepth: s.compressed, LastError: s.lastError,
+		Goroutines: runtime.NumGoroutine()}
 	if s.cpu == nil {
 		s.cpu = cpuclock.Process
 	}
@@ -212,6 +216,7 @@ func (snap Snapshot) DiagnosticArray(stamp msgs.Time, name, hardwareID string) *
 		{Key: "latency_p95_ms", Value: f(snap.P95MS)},
 		{Key: "cpu_percent", Value: f(snap.CPUPercent)},
 		{Key: "cpu_ms_per_frame", Value: f(snap.CPUPerFrameMS)},
+		{Key: "goroutines", Value: strconv.Itoa(snap.Goroutines)},
 		{Key: "images_received", Value: u(snap.Arrived)},
 		{Key: "images_dropped_busy", Value: u(snap.Dropped)},
 		{Key: "images_failed", Value: u(snap.Failed)},

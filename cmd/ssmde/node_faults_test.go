@@ -62,6 +62,13 @@ func ntestStartStream(t *testing.T, cam *ntestCamera, hz float64, frame func(n i
 	return s
 }
 
+// count is how many frames the stream has published.
+func (s *ntestStream) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sent
+}
+
 func (s *ntestStream) stop() {
 	s.stopOnce.Do(func() { close(s.quit) })
 	<-s.done

@@ -389,6 +389,7 @@ type ntestListener struct {
 
 type ntestDepth struct {
 	img  msgs.Image // Data dropped
+	at   time.Time  // when it arrived
 	lo   float32
 	hi   float32
 	nFin int
@@ -449,7 +450,7 @@ func ntestListen(t *testing.T, domain int, topics ...string) *ntestListener {
 					t.Errorf("/cam/depth: %v", err)
 					return
 				}
-				d := ntestDepth{lo: float32(1e30), hi: float32(-1e30)}
+				d := ntestDepth{at: time.Now(), lo: float32(1e30), hi: float32(-1e30)}
 				if m.Encoding == "32FC1" {
 					for i := 0; i+4 <= len(m.Data); i += 4 {
 						f := ntestF32(m.Data[i:])
