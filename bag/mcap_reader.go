@@ -1,6 +1,7 @@
 package bag
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -96,6 +97,14 @@ func (m *mcapReader) summary() (info *mcap.Info, err error) {
 		m.lib.Close()
 	}
 	m.lib = nil
+	// The library reads the summary with no limit on a record's length: a corrupt one makes it
+	// allocate (and clear) up to 2 GiB before failing. Walk the record headers first.
+	if ok, err := summaryRecordsFit(m.rs, m.size); err != nil || !ok {
+		return nil, err
+	}
+	if _, err := m.rs.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
 	lib, err := mcap.NewReader(m.rs)
 	if err != nil {
 		return nil, err
@@ -117,8 +126,53 @@ func (m *mcapReader) summary() (info *mcap.Info, err error) {
 				return nil, nil
 			}
 		}
+		// The library sizes its buffer by the chunk record's own uncompressed_size, not the
+		// index's: they must agree (opcode, record length, start and end time, then that size).
+		var hdr [33]byte
+		if _, err := m.rs.Seek(int64(ci.ChunkStartOffset), io.SeekStart); err != nil {
+			return nil, err
+		}
+		if _, err := io.ReadFull(m.rs, hdr[:]); err != nil || binary.LittleEndian.Uint64(hdr[25:33]) != ci.UncompressedSize {
+			return nil, nil
+		}
 	}
 	return info, nil
+}
+
+// summaryRecordsFit reports whether every record of the summary section (from the footer's
+// summary_start to the footer) declares a length that fits in the file and in maxRecordSize.
+// false (no error) means there is no usable summary: read linearly.
+func summaryRecordsFit(rs io.ReadSeeker, size int64) (bool, error) {
+	const footerLen = 9 + 20 + 8 // opcode and length, summary_start, summary_offset_start, crc; magic
+	if size < footerLen+8 {
+		return false, nil
+	}
+	var buf [28]byte
+	if _, err := rs.Seek(size-footerLen+9, io.SeekStart); err != nil {
+		return false, err
+	}
+	if _, err := io.ReadFull(rs, buf[:20]); err != nil {
+		return false, nil
+	}
+	start := int64(binary.LittleEndian.Uint64(buf[:8]))
+	end := size - footerLen // where the footer record starts
+	if start == 0 || start < 8 || start > end {
+		return start == 0, nil // 0: no summary (the library handles that); else corrupt
+	}
+	for pos := start; pos < end; {
+		if _, err := rs.Seek(pos, io.SeekStart); err != nil {
+			return false, err
+		}
+		if _, err := io.ReadFull(rs, buf[:9]); err != nil {
+			return false, nil
+		}
+		n := binary.LittleEndian.Uint64(buf[1:9])
+		if n > uint64(end-pos-9) || n > uint64(maxRecordSize) {
+			return false, nil
+		}
+		pos += 9 + int64(n)
+	}
+	return true, nil
 }
 
 func (m *mcapReader) Info() (*Info, error) {

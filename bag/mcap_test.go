@@ -2,10 +2,12 @@ package bag
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/ssmde/ssmde/msgs"
@@ -268,5 +270,59 @@ func TestCreatedBagIsPartialUntilClosed(t *testing.T) {
 			t.Fatalf("%s after Close: %d of %d messages, %v", ext, len(got), len(want), err)
 		}
 		t.Logf("%s: %d of %d messages readable from the partial file", ext, partial, len(want))
+	}
+}
+
+// TestMCAPCorruptLengthsAllocateLittle: lengths the foxglove library would trust — a summary record
+// claiming gigabytes, a chunk whose own uncompressed_size disagrees with its index — make the
+// reader fall back to the linear scan (with this package's limits) instead of letting the library
+// allocate up to 2 GiB per call (found by FuzzMCAPReader: seconds of memclr per 4 KB input).
+func TestMCAPCorruptLengthsAllocateLittle(t *testing.T) {
+	var buf bytes.Buffer
+	w, err := NewMCAPWriter(&buf, MCAPWriterOptions{Compression: "lz4", ChunkSize: 512})
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeAll(t, w, sampleDrive(2))
+	good := buf.Bytes()
+	r, err := NewMCAPReader(bytes.NewReader(good), "good.mcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := r.(*mcapReader).summary()
+	if err != nil || sum == nil || len(sum.ChunkIndexes) == 0 {
+		t.Fatalf("the writer's own file: summary %v, %v", sum, err)
+	}
+	chunkAt := sum.ChunkIndexes[0].ChunkStartOffset
+	summaryStart := binary.LittleEndian.Uint64(good[len(good)-37+9:])
+	r.Close()
+	for _, tc := range []struct {
+		name  string
+		patch func(b []byte)
+	}{
+		{"summary record of 1.9 GiB", func(b []byte) { binary.LittleEndian.PutUint64(b[summaryStart+1:], 0x7FFF0000) }},
+		{"chunk uncompressed_size 1.9 GiB", func(b []byte) { binary.LittleEndian.PutUint64(b[chunkAt+25:], 0x7FFF0000) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := append([]byte(nil), good...)
+			tc.patch(b)
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			for i := 0; i < 3; i++ {
+				drain(NewMCAPReader(bytes.NewReader(b), "bad.mcap"))
+			}
+			runtime.ReadMemStats(&after)
+			if got := after.TotalAlloc - before.TotalAlloc; got > 64<<20 {
+				t.Errorf("reading a %d-byte file 3 times allocated %d MB", len(b), got>>20)
+			}
+			r, err := NewMCAPReader(bytes.NewReader(b), "bad.mcap")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			if sum, err := r.(*mcapReader).summary(); err != nil || sum != nil {
+				t.Errorf("summary %v, %v: want none (the linear scan)", sum, err)
+			}
+		})
 	}
 }
