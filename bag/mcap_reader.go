@@ -139,8 +139,15 @@ func (m *mcapReader) summary() (info *mcap.Info, err error) {
 	return info, nil
 }
 
-// summaryRecordsFit reports whether every record of the summary section (from the footer's
-// summary_start to the footer) declares a length that fits in the file and in maxRecordSize.
+// summaryOpcodes are the records the MCAP spec allows in the summary and summary offset sections:
+// Schema, Channel, Chunk Index, Attachment Index, Statistics, Metadata Index, Summary Offset. Any
+// other (a corrupt opcode byte) would have the library's lexer treat it as, say, a Chunk and size a
+// decompression buffer from its contents.
+var summaryOpcodes = map[byte]bool{0x03: true, 0x04: true, 0x08: true, 0x0A: true, 0x0B: true, 0x0D: true, 0x0E: true}
+
+// summaryRecordsFit reports whether the Header record and every record of the summary section
+// (from the footer's summary_start to the footer) declare lengths that fit in the file and in
+// maxRecordSize.
 // false (no error) means there is no usable summary: read linearly.
 func summaryRecordsFit(rs io.ReadSeeker, size int64) (bool, error) {
 	const footerLen = 9 + 20 + 8 // opcode and length, summary_start, summary_offset_start, crc; magic
@@ -148,13 +155,27 @@ func summaryRecordsFit(rs io.ReadSeeker, size int64) (bool, error) {
 		return false, nil
 	}
 	var buf [28]byte
-	if _, err := rs.Seek(size-footerLen+9, io.SeekStart); err != nil {
+	// mcap.NewReader lexes the Header record after the magic, again without a limit.
+	if _, err := rs.Seek(8, io.SeekStart); err != nil {
 		return false, err
 	}
-	if _, err := io.ReadFull(rs, buf[:20]); err != nil {
+	if _, err := io.ReadFull(rs, buf[:9]); err != nil {
 		return false, nil
 	}
-	start := int64(binary.LittleEndian.Uint64(buf[:8]))
+	if n := binary.LittleEndian.Uint64(buf[1:9]); n > uint64(size-17) || n > uint64(maxRecordSize) {
+		return false, nil
+	}
+	// The Footer record itself (opcode 0x02, length 20): the library's lexer reads up to it.
+	if _, err := rs.Seek(size-footerLen, io.SeekStart); err != nil {
+		return false, err
+	}
+	if _, err := io.ReadFull(rs, buf[:28]); err != nil {
+		return false, nil
+	}
+	if buf[0] != 0x02 || binary.LittleEndian.Uint64(buf[1:9]) != 20 {
+		return false, nil
+	}
+	start := int64(binary.LittleEndian.Uint64(buf[9:17]))
 	end := size - footerLen // where the footer record starts
 	if start == 0 || start < 8 || start > end {
 		return start == 0, nil // 0: no summary (the library handles that); else corrupt
@@ -167,7 +188,7 @@ func summaryRecordsFit(rs io.ReadSeeker, size int64) (bool, error) {
 			return false, nil
 		}
 		n := binary.LittleEndian.Uint64(buf[1:9])
-		if n > uint64(end-pos-9) || n > uint64(maxRecordSize) {
+		if n > uint64(end-pos-9) || n > uint64(maxRecordSize) || !summaryOpcodes[buf[0]] {
 			return false, nil
 		}
 		pos += 9 + int64(n)
