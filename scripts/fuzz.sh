@@ -5,17 +5,21 @@
 # testdata/fuzz/<Target>/ (go test's own behaviour), where `go test` replays it from then on as a
 # regression test. With --keep-corpus the interesting inputs the fuzzer found are copied there too
 # (those under 16 KiB, at most 64 per target), so every later `go test` replays them.
-#   scripts/fuzz.sh [--execs N] [--keep-corpus] [TARGET...]     (default 1000000 executions; all targets)
+# A target that has not reached its budget after --max-seconds (default 600) is stopped and its row
+# says so, with the executions it reached.
+#   scripts/fuzz.sh [--execs N] [--max-seconds S] [--keep-corpus] [TARGET...]   (default 1000000 executions; all targets)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EXECS=1000000
+MAXSECS=600
 KEEP=0
 ONLY=()
 while [ $# -gt 0 ]; do
   case $1 in
     --execs) EXECS=$2; shift 2 ;;
+    --max-seconds) MAXSECS=$2; shift 2 ;;
     --keep-corpus) KEEP=1; shift ;;
-    -h|--help) sed -n 2,8p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,10p "$0"; exit 0 ;;
     *) ONLY+=("$1"); shift ;;
   esac
 done
@@ -36,8 +40,12 @@ for t in "${TARGETS[@]}"; do
   log=$OUT/$name.log
   echo "[fuzz] $name ($pkg): $EXECS executions"
   start=$(date +%s.%N)
-  if (cd "$dir" && go test -run '^$' -fuzz "^${name}\$" -fuzztime "${EXECS}x" .) > "$log" 2>&1; then
+  rc=0
+  (cd "$dir" && timeout --signal=INT "$MAXSECS" go test -run '^$' -fuzz "^${name}\$" -fuzztime "${EXECS}x" .) > "$log" 2>&1 || rc=$?
+  if [ "$rc" = 0 ]; then
     result=ok
+  elif [ "$rc" = 124 ] || [ "$rc" = 130 ]; then
+    result="stopped at ${MAXSECS} s, no failure"
   else
     result="FAILED (see $log and $dir/testdata/fuzz/$name)"
     status=1
