@@ -18,6 +18,21 @@ type LatestSlot struct {
 	ready   chan struct{}
 	dropped uint64
 	arrived uint64
+	// screen, when set, checks each message before it may replace the waiting one: a message it
+	// refuses never takes a good frame's place. staging is where a message is copied to be
+	// checked; it swaps with pending when accepted, so nothing is copied twice.
+	screen   func([]byte) error
+	staging  []byte
+	rejected uint64
+}
+
+// SetScreen makes the slot check every message with screen (called in the middleware's callback,
+// under the slot's lock) before it replaces the waiting one; refused messages are only counted.
+// Call it before the first Put.
+func (s *LatestSlot) SetScreen(screen func([]byte) error) {
+	s.mu.Lock()
+	s.screen = screen
+	s.mu.Unlock()
 }
 
 // NewLatestSlot returns an empty slot.
@@ -32,14 +47,30 @@ func (s *LatestSlot) Put(data []byte) {
 // buffer is sized to the message (reusing its storage) and fill copies the message into it.
 func (s *LatestSlot) PutInto(size int, fill func(dst []byte)) {
 	s.mu.Lock()
+	if s.screen != nil {
+		if cap(s.staging) < size {
+			s.staging = make([]byte, size)
+		}
+		s.staging = s.staging[:size]
+		fill(s.staging)
+		s.arrived++
+		if s.screen(s.staging) != nil {
+			s.rejected++
+			s.mu.Unlock()
+			return
+		}
+		s.pending, s.staging = s.staging, s.pending
+		s.arrived-- // counted once, below
+	} else {
+		if cap(s.pending) < size {
+			s.pending = make([]byte, size)
+		}
+		s.pending = s.pending[:size]
+		fill(s.pending)
+	}
 	if s.full {
 		s.dropped++
 	}
-	if cap(s.pending) < size {
-		s.pending = make([]byte, size)
-	}
-	s.pending = s.pending[:size]
-	fill(s.pending)
 	s.full = true
 	s.arrived++
 	s.at = time.Now()
@@ -66,7 +97,15 @@ func (s *LatestSlot) Take(buf []byte) (msg []byte, arrived time.Time, ok bool) {
 	return msg, s.at, true
 }
 
-// Counts returns how many messages arrived and how many were replaced before the worker took them.
+// Rejected is how many messages the screen refused.
+func (s *LatestSlot) Rejected() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rejected
+}
+
+// Counts returns how many messages arrived (refused ones included) and how many were replaced
+// before the worker took them.
 func (s *LatestSlot) Counts() (arrived, dropped uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -77,6 +77,7 @@ type Node struct {
 	waitingSince time.Time // non-zero while it waits for camera_info
 	img          msgs.Image
 	cimg         msgs.CompressedImage
+	screenImg    msgs.Image // screenImage's; touched only under the slot's lock
 	cam          calibration.Camera
 	odomMsg      msgs.Odometry
 	tfMsg        msgs.TFMessage
@@ -299,6 +300,10 @@ func (n *Node) Start() error {
 	if p.ImageTransport == "compressed" {
 		subscribeImages(p.ImageTopic + "/compressed")
 	} else {
+		// Raw images are checked on arrival (CDR layout, then geometry against the encoding, no
+		// pixel read): a bad one is counted by its reason and never takes the place of a good
+		// frame waiting in the slot, however fast a broken camera sends.
+		n.slot.SetScreen(n.screenImage)
 		subscribeImages(p.ImageTopic)
 	}
 	if p.ScaleMode == string(pipeline.ScaleSparseDepth) {
@@ -625,6 +630,21 @@ func (n *Node) takeSparseMessage(cam *calibration.Camera, compressed bool) bool 
 	}
 	n.sparseStamp, n.sparseHave = stamp, true
 	return false
+}
+
+// screenImage is the image slot's check of a raw image as it arrives (the middleware's callback,
+// under the slot's lock): decoded (aliasing data, no pixel copied) and validated; a failure is
+// counted and logged like any dropped frame.
+func (n *Node) screenImage(data []byte) error {
+	err := n.t.Decode(data, &n.screenImg)
+	if err == nil {
+		err = n.pipe.ValidateImage(&n.screenImg)
+	}
+	n.screenImg.Data = nil // do not keep the slot's buffer alive through it
+	if err != nil {
+		n.fail(err)
+	}
+	return err
 }
 
 func (n *Node) fail(err error) {

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -417,5 +418,52 @@ func TestLatestSlotPutIntoAllocatesNothing(t *testing.T) {
 	step() // both buffers exist now
 	if allocs := testing.AllocsPerRun(50, step); allocs != 0 {
 		t.Fatalf("%v allocations per 2.7 MB frame", allocs)
+	}
+}
+
+// TestLatestSlotScreen: with a screen, a refused message is counted and leaves the waiting one in
+// place (a flood of bad frames cannot displace a good one); accepted ones replace it as before, and
+// the three buffers rotate without allocating.
+func TestLatestSlotScreen(t *testing.T) {
+	s := NewLatestSlot()
+	refused := 0
+	errBad := errors.New("bad")
+	s.SetScreen(func(b []byte) error {
+		if bytes.HasPrefix(b, []byte("bad")) {
+			refused++
+			return errBad
+		}
+		return nil
+	})
+	s.Put([]byte("good1"))
+	s.Put([]byte("bad1"))
+	s.Put([]byte("bad2"))
+	msg, _, ok := s.Take(nil)
+	if !ok || string(msg) != "good1" {
+		t.Fatalf("took %q (ok %v), want good1: a refused message replaced it", msg, ok)
+	}
+	if _, _, ok := s.Take(nil); ok {
+		t.Fatal("a refused message is waiting")
+	}
+	s.Put([]byte("good2"))
+	s.Put([]byte("good3"))
+	if msg, _, _ = s.Take(msg); string(msg) != "good3" {
+		t.Fatalf("took %q, want the newest accepted, good3", msg)
+	}
+	arrived, dropped := s.Counts()
+	if arrived != 5 || dropped != 1 || s.Rejected() != 2 || refused != 2 {
+		t.Fatalf("arrived %d dropped %d rejected %d (screen refused %d); want 5, 1, 2", arrived, dropped, s.Rejected(), refused)
+	}
+	frame := bytes.Repeat([]byte{7}, 4096)
+	var buf []byte
+	step := func() {
+		s.Put(frame)
+		s.Put([]byte("bad"))
+		buf, _, _ = s.Take(buf)
+	}
+	step()
+	step()
+	if allocs := testing.AllocsPerRun(50, step); allocs != 0 {
+		t.Fatalf("%v allocations per frame", allocs)
 	}
 }

@@ -396,6 +396,14 @@ type SparsePoint struct {
 
 // SetSparseDepth gives the next Process call metric samples for scale_mode sparse_depth (the
 // slice is copied). Without new samples a frame keeps the last fit and says so.
+// ValidateImage checks img's geometry against its encoding and the decoder's size limit, as
+// Process does before reading a byte, without decoding it. Safe to call from another goroutine
+// while the pipeline runs (the decoder's settings cannot change while running).
+func (p *Pipeline) ValidateImage(img *msgs.Image) error {
+	_, err := p.decoder.validate(img)
+	return err
+}
+
 func (p *Pipeline) SetSparseDepth(points []SparsePoint) {
 	p.sparse = append(p.sparse[:0], points...)
 	p.sparseFresh = true
