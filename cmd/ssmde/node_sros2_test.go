@@ -45,7 +45,9 @@ func TestNodeSROS2(t *testing.T) {
 	const w, h, hz, untrustedW = 384, 96, 15, 320
 	const plainFrame, forgedFrame, restrictedFrame, secretFrame = "plain_camera_optical", "forged_camera_optical", "restricted_camera_optical", "secret_camera_optical"
 
-	capture := sros2test.StartCapture(t, 512<<20)
+	// The wire check needs a raw socket (root). Without one, everything else is still checked and
+	// the wire_encrypted subtest says SKIP with the reason, rather than passing.
+	capture, captureErr := sros2test.StartCapture(t, 512<<20)
 	sub := ntestStartPeerEnv(t, []string{"PEER_ENCLAVE=" + ks.EnclaveDir("/cam/viewer")}, bin, "sub", d)
 	plain := ntestListen(t, domain, "depth")
 	// A plain ROS 2 subscriber of the camera topic: it makes the unsecured camera send its images
@@ -124,8 +126,6 @@ func TestNodeSROS2(t *testing.T) {
 	})
 	cam.stop()
 	sub.stop()
-	wire, seen := capture.Stop()
-
 	for _, l := range sub.snapshot() {
 		if f := strings.Fields(l); len(f) > 8 && f[0] == "depth" && f[8] != secretFrame {
 			t.Errorf("depth from a frame of %s, not the trusted camera: %s", f[8], l)
@@ -139,31 +139,39 @@ func TestNodeSROS2(t *testing.T) {
 	if n := len(plain.depths()); n != 0 {
 		t.Errorf("a subscriber without credentials read %d depth images from the secure node", n)
 	}
-	if !bytes.Contains(wire, []byte(plainFrame)) {
-		t.Fatalf("the capture (%d bytes kept of %d) lacks the unsecured camera's frame id %q: it did not see the DDS traffic", len(wire), seen, plainFrame)
-	}
-	if bytes.Contains(wire, []byte(secretFrame)) {
-		t.Errorf("the secure camera's frame id %q is on the wire in clear", secretFrame)
-	}
-	// 32 pixels from the middle of row 40 of each frame a camera sent, found in the capture.
-	rowsOnWire := func(width, frames int) int {
-		img := make([]byte, 3*width*h)
-		found := 0
-		for n := 0; n < frames; n++ {
-			ntestTexture(img, width, h, n)
-			if bytes.Contains(wire, img[3*width*40+3*144:3*width*40+3*176]) {
-				found++
-			}
-		}
-		return found
-	}
-	if rowsOnWire(untrustedW, intruderFrames) == 0 {
-		t.Fatalf("no image row of the unsecured camera's %d frames in the capture: the row search does not work", intruderFrames)
-	}
 	published := cam.count(ntestPrefix("pub"))
-	if leaks := rowsOnWire(w, published); leaks > 0 {
-		t.Errorf("image rows of %d of the secure camera's %d frames are on the wire in clear", leaks, published)
-	}
+	seen := 0
+	t.Run("wire_encrypted", func(t *testing.T) {
+		if captureErr != nil {
+			t.Skipf("not checked: %v", captureErr)
+		}
+		var wire []byte
+		wire, seen = capture.Stop()
+		if !bytes.Contains(wire, []byte(plainFrame)) {
+			t.Fatalf("the capture (%d bytes kept of %d) lacks the unsecured camera's frame id %q: it did not see the DDS traffic", len(wire), seen, plainFrame)
+		}
+		if bytes.Contains(wire, []byte(secretFrame)) {
+			t.Errorf("the secure camera's frame id %q is on the wire in clear", secretFrame)
+		}
+		// 32 pixels from the middle of row 40 of each frame a camera sent, found in the capture.
+		rowsOnWire := func(width, frames int) int {
+			img := make([]byte, 3*width*h)
+			found := 0
+			for n := 0; n < frames; n++ {
+				ntestTexture(img, width, h, n)
+				if bytes.Contains(wire, img[3*width*40+3*144:3*width*40+3*176]) {
+					found++
+				}
+			}
+			return found
+		}
+		if rowsOnWire(untrustedW, intruderFrames) == 0 {
+			t.Fatalf("no image row of the unsecured camera's %d frames in the capture: the row search does not work", intruderFrames)
+		}
+		if leaks := rowsOnWire(w, published); leaks > 0 {
+			t.Errorf("image rows of %d of the secure camera's %d frames are on the wire in clear", leaks, published)
+		}
+	})
 	code, _ := node.stop(t, syscall.SIGINT, 10*time.Second)
 	if code != 0 {
 		t.Errorf("node exit code %d after SIGINT", code)

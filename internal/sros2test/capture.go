@@ -2,6 +2,7 @@ package sros2test
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 	"syscall"
 	"testing"
@@ -10,7 +11,7 @@ import (
 
 // Capture records every frame on every network interface of the machine (loopback included)
 // through a raw AF_PACKET socket, like `tcpdump -i any`, so a test can look at what DDS really put
-// on the wire. It needs CAP_NET_RAW (root); without it the test fails saying so.
+// on the wire. It needs CAP_NET_RAW (root): StartCapture returns ErrNoCapture without it.
 type Capture struct {
 	fd    int
 	mu    sync.Mutex
@@ -22,14 +23,20 @@ type Capture struct {
 	bytes int
 }
 
+// ErrNoCapture: the process may not open a raw packet socket (it is not root and lacks CAP_NET_RAW).
+var ErrNoCapture = errors.New("a raw packet socket needs CAP_NET_RAW (run the tests as root)")
+
 // StartCapture starts recording, keeping at most maxBytes of frames (later frames are counted,
 // not kept). The capture stops at Stop or when the test ends.
-func StartCapture(t testing.TB, maxBytes int) *Capture {
+func StartCapture(t testing.TB, maxBytes int) (*Capture, error) {
 	t.Helper()
 	const ethPAll = 0x0003
 	fd, err := syscall.Socket(syscall.AF_PACKET, syscall.SOCK_RAW, int(htons(ethPAll)))
+	if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) {
+		return nil, fmt.Errorf("%w: %v", ErrNoCapture, err)
+	}
 	if err != nil {
-		t.Fatalf("a raw packet socket to check the wire (needs CAP_NET_RAW: run the tests as root, as make setup's machine does): %v", err)
+		t.Fatalf("a raw packet socket to check the wire: %v", err)
 	}
 	tv := syscall.NsecToTimeval((100 * time.Millisecond).Nanoseconds())
 	if err := syscall.SetsockoptTimeval(fd, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &tv); err != nil {
@@ -39,7 +46,7 @@ func StartCapture(t testing.TB, maxBytes int) *Capture {
 	c := &Capture{fd: fd, max: maxBytes, done: make(chan struct{}), stop: make(chan struct{})}
 	go c.loop()
 	t.Cleanup(func() { c.Stop() })
-	return c
+	return c, nil
 }
 
 func (c *Capture) loop() {
