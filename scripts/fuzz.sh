@@ -31,7 +31,7 @@ mapfile -t TARGETS < <(grep -rl --include='*_test.go' '^func Fuzz' . | while rea
   d=$(dirname "$f")
   sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(f \*testing.F).*/\1/p' "$f" | while read -r name; do echo "$d $name"; done
 done | sort)
-printf '| target | package | executions | fuzzing time | exec/s (last report) | new corpus | result |\n|---|---|---|---|---|---|---|\n' > "$OUT/table.md"
+printf '| target | package | executions | fuzzing time | exec/s (average) | new corpus | result |\n|---|---|---|---|---|---|---|\n' > "$OUT/table.md"
 status=0
 for t in "${TARGETS[@]}"; do
   read -r dir name <<< "$t"
@@ -54,8 +54,12 @@ for t in "${TARGETS[@]}"; do
   # the fuzzer's last progress line: "elapsed: Ns, execs: N (R/sec), new interesting: K (total: T)"
   last=$(grep 'execs: ' "$log" | tail -1 || true)
   execs=$(grep -o 'execs: [0-9]*' <<< "$last" | awk '{print $2}')
-  rate=$(grep -o '([0-9]*/sec)' <<< "$last" | tr -d '(/sec)')
   fsecs=$(grep -o 'elapsed: [0-9hms]*' <<< "$last" | awk '{print $2}')
+  # average rate over the run: executions / elapsed ("1m48s" → 108 s)
+  rate=$(awk -v e="${execs:-0}" -v t="${fsecs:-0s}" 'BEGIN {
+    s = 0; n = ""; for (i = 1; i <= length(t); i++) { c = substr(t, i, 1)
+      if (c ~ /[0-9]/) n = n c; else { if (c == "h") s += n * 3600; if (c == "m") s += n * 60; if (c == "s") s += n; n = "" } }
+    printf "%.0f", (s > 0 ? e / s : e) }')
   found=$(grep -o 'new interesting: [0-9]*' <<< "$last" | awk '{print $3}')
   printf '| %s | %s | %s | %s (%s s with the build) | %s | %s | %s |\n' "$name" "${pkg#github.com/ssmde/ssmde/}" "${execs:-?}" \
     "${fsecs:-?}" "$secs" "${rate:-?}" "${found:-0}" "$result" >> "$OUT/table.md"
