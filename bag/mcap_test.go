@@ -316,7 +316,9 @@ func TestMCAPCorruptLengthsAllocateLittle(t *testing.T) {
 				drain(NewMCAPReader(bytes.NewReader(b), "bad.mcap"))
 			}
 			runtime.ReadMemStats(&after)
-			if got := after.TotalAlloc - before.TotalAlloc; got > 64<<20 {
+			// The bug allocated 2 GiB per read; a sound read allocates a few MB (more under the race
+			// detector, whose sync.Pool drops the lz4 reader's 4 MB blocks at random).
+			if got := after.TotalAlloc - before.TotalAlloc; got > 512<<20 {
 				t.Errorf("reading a %d-byte file 3 times allocated %d MB", len(b), got>>20)
 			}
 			r, err := NewMCAPReader(bytes.NewReader(b), "bad.mcap")
