@@ -156,13 +156,16 @@ func (n *ntestNode) stop(t *testing.T, sig syscall.Signal, d time.Duration) (int
 }
 
 // rssKB reads VmRSS of the node process in kB (0 when it cannot be read).
-func (n *ntestNode) rssKB() int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", n.cmd.Process.Pid))
+func (n *ntestNode) rssKB() int { return ntestProcStatus(n.cmd.Process.Pid, "VmRSS") }
+
+// ntestProcStatus is the number after "KEY:" in /proc/PID/status (kB for the Vm* keys), 0 if none.
+func ntestProcStatus(pid int, key string) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0
 	}
 	for _, l := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmRSS:" {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == key+":" {
 			v, _ := strconv.Atoi(f[1])
 			return v
 		}

@@ -37,17 +37,6 @@ type soakSample struct {
 	frames, depths, droppedBusy int64
 }
 
-func procStatus(pid int, key string) int {
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	for _, l := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(l); len(f) >= 2 && f[0] == key+":" {
-			v, _ := strconv.Atoi(f[1])
-			return v
-		}
-	}
-	return 0
-}
-
 func percentile(sorted []float64, q float64) float64 {
 	if len(sorted) == 0 {
 		return 0
@@ -109,7 +98,7 @@ func TestNodeSoak(t *testing.T) {
 		seen = len(depths)
 		sort.Float64s(lat)
 		fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
-		s := soakSample{minute: m, rssMB: float64(node.rssKB()) / 1024, threads: procStatus(pid, "Threads"), fds: len(fds),
+		s := soakSample{minute: m, rssMB: float64(node.rssKB()) / 1024, threads: ntestProcStatus(pid, "Threads"), fds: len(fds),
 			goroutines: int(l.diagUint("goroutines")), p50: percentile(lat, 0.5), p95: percentile(lat, 0.95), p99: percentile(lat, 0.99),
 			frames: int64(stream.count()), depths: int64(len(depths)), droppedBusy: l.diagUint("images_dropped_busy")}
 		samples = append(samples, s)

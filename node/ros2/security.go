@@ -145,7 +145,8 @@ func (r SecurityRequest) Resolve() (Security, []string, error) {
 			return Security{}, nil, fmt.Errorf("%w: %s; %s=Enforce refuses to start without keys (create them with `ros2 security create_keystore KEYSTORE` and `ros2 security create_enclave KEYSTORE %s`, or set %s=Permissive to run unsecured)",
 				ErrSecurity, problem, EnvSecurityStrategy, s.Lookup, EnvSecurityStrategy)
 		}
-		off := Security{Strategy: r.Strategy, Enclave: enclave, Lookup: s.Lookup, Keystore: r.Keystore, Source: source}
+		off := s // everything but the keys: Enabled stays false
+		off.Dir = ""
 		return off, []string{fmt.Sprintf("DDS security requested but %s; %s=Permissive: running WITHOUT security (anyone on the domain can read and write this node's topics)", problem, EnvSecurityStrategy)}, nil
 	}
 	if r.Keystore == "" {
